@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs every build and test dependency from Debian's archive.
+# Idempotent: installs only what is missing, runs apt-get update at most once.
+set -euo pipefail
+
+packages=(
+	gcc clang libclang-rt-dev pkg-config meson ninja-build python3
+	libssl-dev openssl libkeyutils-dev keyutils libblkid-dev libtss2-dev libcmocka-dev
+	ima-evm-utils attr e2fsprogs util-linux xxd bc cpio
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+	echo "setup: all ${#packages[@]} packages present"
+	exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "setup: missing packages (${missing[*]}); run as root to install them" >&2
+	exit 1
+fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: done"
