@@ -30,7 +30,9 @@ struct vigil_ima_verdict {
 	int code;                    /* VIGIL_OK or the failure status */
 	const char *cause;           /* the kernel's words; NULL when the file passes:
 				      * missing-hash, invalid-hash, IMA-signature-required,
-				      * invalid-signature, unknown-ima-data */
+				      * invalid-signature, invalid-signature-version,
+				      * no-verity-digest, invalid-verity-signature,
+				      * unknown-ima-data */
 	struct vigil_xattr xattr;    /* decoded value (sig points into the caller's buffer) */
 	struct vigil_digest digest;  /* the file's digest with the xattr's algorithm */
 	uint32_t keyid;              /* signatures: the signature's keyid */

@@ -28,7 +28,7 @@ enum vigil_xattr_kind {
 };
 
 #define VIGIL_SIG_V2_HDR_LEN 9    /* type version algo keyid[4] sig_size[2] */
-#define VIGIL_SIG_V1_HDR_LEN 16   /* type version ts[4] pkey hash keyid[8] nmpi */
+#define VIGIL_SIG_V1_HDR_LEN 17   /* type version ts[4] pkey hash keyid[8] nmpi[2] */
 #define VIGIL_SIG_MAX 1024        /* raw signature bytes: RSA-8192 */
 #define VIGIL_XATTR_MAX (VIGIL_SIG_V2_HDR_LEN + VIGIL_SIG_MAX)
 #define VIGIL_EVM_HMAC_LEN 20
