@@ -10,5 +10,6 @@
 #include <vigil/file.h>
 #include <vigil/ima.h>
 #include <vigil/evm.h>
+#include <vigil/policy.h>
 
 #endif
