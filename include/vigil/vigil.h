@@ -11,5 +11,7 @@
 #include <vigil/ima.h>
 #include <vigil/evm.h>
 #include <vigil/policy.h>
+#include <vigil/mlist.h>
+#include <vigil/eventlog.h>
 
 #endif
