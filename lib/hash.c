@@ -112,16 +112,26 @@ int vigil_hash_buf(int algo, const void *data, size_t len, struct vigil_digest *
 	return VIGIL_OK;
 }
 
-static int hash_stream(struct vigil_hash_ctx *ctx, int fd, struct vigil_error *err)
+/* Small files get a small buffer: most of a tree is small, and a 1 MiB
+ * allocation per file would be an mmap/munmap pair each time. */
+static size_t read_chunk_for(const struct stat *st)
 {
-	uint8_t *buf = malloc(HASH_READ_CHUNK);
+	if (S_ISREG(st->st_mode) && st->st_size >= 0 && st->st_size < (off_t)HASH_READ_CHUNK)
+		return (size_t)st->st_size + 1; /* +1 sees EOF in the same loop */
+	return HASH_READ_CHUNK;
+}
+
+static int hash_stream(struct vigil_hash_ctx *ctx, int fd, size_t chunk,
+		       struct vigil_error *err)
+{
+	uint8_t *buf = malloc(chunk);
 	off_t off = 0;
 	int rc = VIGIL_OK;
 
 	if (!buf)
 		return vigil_fail(err, VIGIL_ERR_NOMEM, "out of memory for the read buffer");
 	for (;;) {
-		ssize_t n = pread(fd, buf, HASH_READ_CHUNK, off);
+		ssize_t n = pread(fd, buf, chunk, off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -155,7 +165,7 @@ int vigil_hash_fd(int algo, int fd, struct vigil_digest *out, struct vigil_error
 		return rc;
 	if (S_ISREG(st.st_mode))
 		posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	rc = hash_stream(ctx, fd, err);
+	rc = hash_stream(ctx, fd, read_chunk_for(&st), err);
 	if (rc == VIGIL_OK)
 		rc = vigil_hash_final(ctx, out, err);
 	vigil_hash_free(ctx);
