@@ -43,11 +43,9 @@ run "$vigil" verify -r -k ima-cert.der tree
 step "Debian's evmctl agrees (the reference implementation)"
 run evmctl ima_verify --key ima-cert.der tree/bin/date
 
-step "attack: replace bin/date with another binary, keeping its signature"
-sig=$(getfattr --only-values -e hex -n security.ima tree/bin/date)
-cp /usr/bin/whoami tree/bin/date
-setfattr -n security.ima -v "$sig" tree/bin/date
-echo "bin/date is now whoami, with date's signature still attached"
+step "attack: overwrite bin/date with another binary; its old signature stays attached"
+cat /usr/bin/whoami > tree/bin/date
+run "$vigil" show tree/bin/date
 
 step "verify again: the replaced binary is refused, with the kernel's reason"
 set +e
