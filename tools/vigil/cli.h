@@ -25,6 +25,9 @@ int cmd_keyid(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_clear(int argc, char **argv);
 int cmd_show(int argc, char **argv); /* in cmd_verify.c: the inspection side of verify */
+int cmd_policy(int argc, char **argv);
+int cmd_log(int argc, char **argv);
+int cmd_boot_aggregate(int argc, char **argv);
 
 /*
  * The evmctl personality: argv as evmctl would get it (argv[0] "evmctl").

@@ -20,6 +20,9 @@ static const struct command commands[] = {
 	{ "keyid", cmd_keyid, "print the keyid signatures made with or for a key carry" },
 	{ "import", cmd_import, "add a public key or certificate to a kernel keyring" },
 	{ "clear", cmd_clear, "remove security.ima and security.evm from files" },
+	{ "policy", cmd_policy, "IMA policies: policy check, policy show, policy simulate" },
+	{ "log", cmd_log, "measurement lists: log show, log replay, log verify" },
+	{ "boot-aggregate", cmd_boot_aggregate, "compute boot_aggregate from PCRs or the firmware event log" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
