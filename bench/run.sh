@@ -9,3 +9,4 @@ command -v bc >/dev/null && command -v cpio >/dev/null || apt-get install -y -qq
 ninja -C build >/dev/null
 bash bench/hash.sh
 bash bench/sign.sh
+bash bench/replay.sh

@@ -5,8 +5,9 @@ set -euo pipefail
 
 packages=(
 	gcc clang libclang-rt-dev pkg-config meson ninja-build python3
-	libssl-dev openssl libkeyutils-dev keyutils libblkid-dev libtss2-dev libcmocka-dev
+	libssl-dev openssl libjson-c-dev libkeyutils-dev keyutils libblkid-dev libtss2-dev libcmocka-dev
 	ima-evm-utils attr e2fsprogs util-linux xxd bc cpio
+	swtpm swtpm-tools tpm2-tools
 )
 
 missing=()

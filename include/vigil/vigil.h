@@ -13,5 +13,6 @@
 #include <vigil/policy.h>
 #include <vigil/mlist.h>
 #include <vigil/eventlog.h>
+#include <vigil/reference.h>
 
 #endif
