@@ -445,6 +445,34 @@ static bool is_boot_aggregate(const struct vigil_mlist_entry *e)
 	return e->file_name_len == 14 && memcmp(e->file_name, "boot_aggregate", 14) == 0;
 }
 
+static bool all_zero(const uint8_t *p, size_t len)
+{
+	uint8_t acc = 0;
+
+	for (size_t i = 0; i < len; i++)
+		acc |= p[i];
+	return acc == 0;
+}
+
+/*
+ * Without a TPM the kernel (and vigild) records boot_aggregate as zeros, and
+ * the boot PCRs read as zeros.  That pair is consistent; a zero aggregate next
+ * to non-zero boot PCRs is not, and falls through to the mismatch.
+ */
+static bool no_tpm_boot(const struct vigil_pcrs *pcrs, const struct vigil_mlist_entry *e)
+{
+	const struct vigil_pcr_bank *bank = vigil_pcrs_find(pcrs, e->file_algo);
+	const struct vigil_hash_info *info = vigil_hash_by_id(e->file_algo);
+	int last = e->file_algo == VIGIL_HASH_SHA1 ? 7 : 9;
+
+	if (!bank || !info || !all_zero(e->file_digest, e->file_digest_len))
+		return false;
+	for (int i = 0; i <= last; i++)
+		if (!all_zero(bank->pcr[i], info->digest_len))
+			return false;
+	return true;
+}
+
 /* 1 when decided from the PCRs, 0 when they cannot tell (no such bank, PCRs missing). */
 static int check_boot_aggregate(const struct vigil_refcheck *rc, const struct vigil_mlist_entry *e,
 				struct vigil_ref_result *r)
@@ -455,6 +483,10 @@ static int check_boot_aggregate(const struct vigil_refcheck *rc, const struct vi
 	if (!rc->have_pcrs || e->file_algo < 0 ||
 	    vigil_boot_aggregate(&rc->pcrs, e->file_algo, &d, NULL) != VIGIL_OK)
 		return 0;
+	if (no_tpm_boot(&rc->pcrs, e)) {
+		set(r, VIGIL_REF_OK, VIGIL_REF_SRC_BOOT_AGGREGATE, NULL);
+		return 1;
+	}
 	if (d.len == e->file_digest_len && memcmp(d.bytes, e->file_digest, d.len) == 0) {
 		set(r, VIGIL_REF_OK, VIGIL_REF_SRC_BOOT_AGGREGATE, NULL);
 		return 1;

@@ -541,6 +541,49 @@ static void run_list(const struct list *l, struct vigil_refcheck *rc, int v[2], 
 	vigil_mlist_reader_free(r);
 }
 
+/* Without a TPM: zero boot_aggregate with zero boot PCRs is consistent; with non-zero ones it is not. */
+static void test_boot_aggregate_no_tpm(void **state)
+{
+	uint8_t dng[128], nng[256], zero[32] = { 0 };
+	struct vigil_refcheck *rc;
+	struct vigil_pcr_bank *bank;
+	struct vigil_field f[2];
+	struct vigil_pcrs p;
+	struct vigil_error err;
+	struct list l;
+	int v[2] = { -1, -1 };
+	size_t n;
+
+	(void)state;
+	assert_int_equal(vigil_field_encode_digest_ng(VIGIL_HASH_SHA256, zero, 32, dng, sizeof(dng),
+						      &n, &err), VIGIL_OK);
+	f[0] = (struct vigil_field){ VIGIL_FIELD_D_NG, dng, (uint32_t)n };
+	assert_int_equal(vigil_field_encode_name("boot_aggregate", 14, true, nng, sizeof(nng), &n,
+						 &err), VIGIL_OK);
+	f[1] = (struct vigil_field){ VIGIL_FIELD_N_NG, nng, (uint32_t)n };
+	list_start(&l);
+	list_add(&l, "ima-ng", f, 2);
+	list_end(&l);
+
+	vigil_pcrs_init(&p);
+	bank = vigil_pcrs_bank(&p, VIGIL_HASH_SHA256, true);
+	assert_non_null(bank);
+	bank->valid = 0xffffff; /* PCR 0-23 read, all zero */
+	assert_int_equal(vigil_refcheck_new(NULL, NULL, 0, &rc, &err), VIGIL_OK);
+	vigil_refcheck_set_pcrs(rc, &p);
+	run_list(&l, rc, v, NULL);
+	assert_int_equal(v[0], VIGIL_REF_OK);
+	vigil_refcheck_free(rc);
+
+	bank->pcr[7][31] = 1; /* firmware measured something: zeros are a lie now */
+	assert_int_equal(vigil_refcheck_new(NULL, NULL, 0, &rc, &err), VIGIL_OK);
+	vigil_refcheck_set_pcrs(rc, &p);
+	run_list(&l, rc, v, NULL);
+	assert_int_equal(v[0], VIGIL_REF_DIGEST_MISMATCH);
+	vigil_refcheck_free(rc);
+	free(l.buf);
+}
+
 static struct vigil_refdb *keyring_db(const struct vigil_digest *d, bool ignore)
 {
 	struct vigil_refdb *db = db_new();
@@ -770,6 +813,7 @@ int main(void)
 		cmocka_unit_test(test_allowlist_vector),
 		cmocka_unit_test(test_violations_vector),
 		cmocka_unit_test(test_boot_aggregate_entry),
+		cmocka_unit_test(test_boot_aggregate_no_tpm),
 		cmocka_unit_test(test_measured_key),
 		cmocka_unit_test(test_state),
 		cmocka_unit_test(test_modsig_verify),
