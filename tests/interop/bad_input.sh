@@ -8,23 +8,7 @@
 #
 # Env: VIGIL (the vigil binary), VIGIL_TEST_DATA (tests/data).
 set -u
-
-VIGIL=${VIGIL:-}
-DATA=${VIGIL_TEST_DATA:-}
-pass=0 fail=0
-
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:exitcode=86}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=86}
-
-skip() { echo "SKIP: $*"; exit 77; }
-ok() { echo "ok - $*"; pass=$((pass + 1)); }
-nok() { echo "not ok - $*"; fail=$((fail + 1)); }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
-same() {
-	if [ "$2" == "$3" ]; then ok "$1"; else
-		nok "$1"; echo "#   want: $2"; echo "#   got:  $3"
-	fi
-}
+. "$(dirname "$0")/lib.sh"
 # checkrc DESC RC CMD...: the last run exited with RC, and CMD succeeds
 checkrc() {
 	local d=$1 want=$2; shift 2
@@ -33,16 +17,14 @@ checkrc() {
 	fi
 }
 
-[ -n "$VIGIL" ] && [ -x "$VIGIL" ] || skip "VIGIL is not set to the vigil binary"
-[ -n "$DATA" ] && [ -d "$DATA" ] || skip "VIGIL_TEST_DATA is not set"
-[ "$(id -u)" = 0 ] || skip "needs root for security.* xattrs"
+need_vigil
+need_data
+need_root
 command -v setfattr >/dev/null || skip "no setfattr"
-command -v python3 >/dev/null || skip "no python3 (JSON checks)"
+need_python3
 
-TMP=$(mktemp -d /tmp/vigil-bad.XXXXXX) || exit 1
-trap 'rm -rf "$TMP"' EXIT
-touch "$TMP/probe"
-setfattr -n security.ima -v 0x01 "$TMP/probe" 2>/dev/null || skip "no security.* xattrs in $TMP"
+make_tmp bad
+need_tmp_xattrs
 
 KEY=$DATA/rsa2048.pem CERT=$DATA/rsa2048-cert.der
 
@@ -266,5 +248,4 @@ if [ -w /dev/full ]; then
 	checkrc "stdout is /dev/full: exit 2, says so" 2 grep -q "cannot write" "$TMP/err"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -9,43 +9,24 @@
 # Env: VIGIL (the vigil binary), VIGIL_TEST_DATA (tests/data),
 #      VIGIL_EVMCTL_LINK (optional: the evmctl symlink to vigil).
 set -u
-
-VIGIL=${VIGIL:-}
-DATA=${VIGIL_TEST_DATA:-}
-ORACLE=/usr/bin/evmctl
-pass=0 fail=0
-
-# Sanitizer builds: make a report unmistakable (see sanitized below).
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:exitcode=86}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=86}
-
-skip() { echo "SKIP: $*"; exit 77; }
-ok() { echo "ok - $*"; pass=$((pass + 1)); }
-nok() { echo "not ok - $*"; fail=$((fail + 1)); }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
-not() { ! "$@"; }
+. "$(dirname "$0")/lib.sh"
 # checkrc DESC RC CMD...: the last run exited with RC, and CMD succeeds
 checkrc() {
 	local d=$1 want=$2; shift 2
 	if [ "$rc" = "$want" ] && "$@"; then ok "$d"; else nok "$d (exit $rc)"; fi
 }
-same() {
-	if [ "$2" == "$3" ]; then ok "$1"; else
-		nok "$1"; echo "#   want: $2"; echo "#   got:  $3"
-	fi
-}
 
-[ -n "$VIGIL" ] && [ -x "$VIGIL" ] || skip "VIGIL is not set to the vigil binary"
-[ -n "$DATA" ] && [ -d "$DATA" ] || skip "VIGIL_TEST_DATA is not set"
-[ "$(id -u)" = 0 ] || skip "needs root for security.* xattrs"
-[ -x "$ORACLE" ] || skip "no $ORACLE (package ima-evm-utils)"
-command -v getfattr >/dev/null && command -v setfattr >/dev/null || skip "no getfattr/setfattr"
-command -v python3 >/dev/null || skip "no python3 (JSON checks)"
+need_vigil
+need_data
+need_root
+need_oracle
+need_xattr_tools
+need_python3
 
-TMP=$(mktemp -d /tmp/vigil-cli.XXXXXX) || exit 1
-trap 'umount "$TMP/tree/mnt" 2>/dev/null; [ -n "${ring:-}" ] && keyctl unlink "$ring" @u >/dev/null 2>&1; rm -rf "$TMP"' EXIT
-touch "$TMP/probe"
-setfattr -n security.ima -v 0x01 "$TMP/probe" 2>/dev/null || skip "no security.* xattrs in $TMP"
+make_tmp cli
+at_exit 'umount "$TMP/tree/mnt" 2>/dev/null'
+at_exit '[ -n "${ring:-}" ] && keyctl unlink "$ring" @u >/dev/null 2>&1'
+need_tmp_xattrs
 
 KEY=$DATA/rsa2048.pem CERT=$DATA/rsa2048-cert.der
 ECKEY=$DATA/ec-p256.pem ECCERT=$DATA/ec-p256-cert.der
@@ -61,7 +42,6 @@ run() {
 		sed 's/^/#   /' "$TMP/err" | head -20
 	fi
 }
-xhex() { getfattr --absolute-names -n "$2" -e hex "$1" 2>/dev/null | sed -n "s/^$2=0x//p"; }
 
 # ---- a small tree ----
 T=$TMP/tree
@@ -380,5 +360,4 @@ if [ -n "${VIGIL_EVMCTL_LINK:-}" ] && [ -x "$VIGIL_EVMCTL_LINK" ]; then
 		"$(xhex "$TMP/pa" security.ima)"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

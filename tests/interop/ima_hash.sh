@@ -7,35 +7,17 @@
 #
 # Env: VIGIL_EVMCTL_LINK (the evmctl symlink to vigil), VIGIL_TEST_DATA.
 set -u
+. "$(dirname "$0")/lib.sh"
+# same DESC ORACLE_VALUE VIGIL_VALUE: a failure shows both, so labelled
+SAME_LABELS="evmctl vigil"
 
-ORACLE=/usr/bin/evmctl
-VEV=${VIGIL_EVMCTL_LINK:-}
-pass=0 fail=0
+need_root
+need_oracle
+need_evmctl_link
+need_xattr_tools
 
-skip() { echo "SKIP: $*"; exit 77; }
-ok() { echo "ok - $*"; pass=$((pass + 1)); }
-nok() { echo "not ok - $*"; fail=$((fail + 1)); }
-# same DESC ORACLE_VALUE VIGIL_VALUE
-same() {
-	if [ "$2" == "$3" ]; then ok "$1"; else
-		nok "$1"; echo "#   evmctl: $2"; echo "#   vigil:  $3"
-	fi
-}
-
-[ "$(id -u)" = 0 ] || skip "needs root for security.* xattrs"
-[ -x "$ORACLE" ] || skip "no $ORACLE (package ima-evm-utils)"
-[ -n "$VEV" ] && [ -x "$VEV" ] || skip "VIGIL_EVMCTL_LINK is not set to the evmctl link"
-command -v getfattr >/dev/null && command -v setfattr >/dev/null || skip "no getfattr/setfattr"
-
-TMP=$(mktemp -d /tmp/vigil-ima-hash.XXXXXX) || exit 1
-trap 'rm -rf "$TMP"' EXIT
-touch "$TMP/probe"
-setfattr -n security.ima -v 0x01 "$TMP/probe" 2>/dev/null &&
-	setfattr -n user.probe -v 1 "$TMP/probe" 2>/dev/null ||
-	skip "no security.*/user.* xattr support in $TMP"
-
-# The value of xattr NAME of FILE in hex, empty if absent.
-xhex() { getfattr --absolute-names -n "$2" -e hex "$1" 2>/dev/null | sed -n "s/^$2=0x//p"; }
+make_tmp ima-hash
+need_tmp_xattrs user
 
 # run TAG CMD...: stdout, stderr, exit code into $TMP/TAG.{out,err,rc}
 run() {
@@ -157,5 +139,4 @@ else
 	same "ima_hash -a md4: exit code" "$(cat "$TMP/e.rc")" "$(cat "$TMP/v.rc")"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

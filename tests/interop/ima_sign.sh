@@ -9,36 +9,19 @@
 #
 # Env: VIGIL_EVMCTL_LINK (the evmctl symlink to vigil), VIGIL_TEST_DATA.
 set -u
+. "$(dirname "$0")/lib.sh"
+SAME_LABELS="evmctl vigil"
 
-ORACLE=/usr/bin/evmctl
-VEV=${VIGIL_EVMCTL_LINK:-}
-DATA=${VIGIL_TEST_DATA:-}
-pass=0 fail=0
-
-skip() { echo "SKIP: $*"; exit 77; }
-ok() { echo "ok - $*"; pass=$((pass + 1)); }
-nok() { echo "not ok - $*"; fail=$((fail + 1)); }
-same() {
-	if [ "$2" == "$3" ]; then ok "$1"; else
-		nok "$1"; echo "#   evmctl: $2"; echo "#   vigil:  $3"
-	fi
-}
-
-[ "$(id -u)" = 0 ] || skip "needs root for security.* xattrs"
-[ -x "$ORACLE" ] || skip "no $ORACLE (package ima-evm-utils)"
-[ -n "$VEV" ] && [ -x "$VEV" ] || skip "VIGIL_EVMCTL_LINK is not set to the evmctl link"
-[ -n "$DATA" ] && [ -f "$DATA/rsa2048.pem" ] || skip "VIGIL_TEST_DATA has no test keys"
-command -v getfattr >/dev/null && command -v setfattr >/dev/null || skip "no getfattr/setfattr"
+need_root
+need_oracle
+need_evmctl_link
+need_keys
+need_xattr_tools
 DATA=$(cd "$DATA" && pwd)
 
-TMP=$(mktemp -d /tmp/vigil-ima-sign.XXXXXX) || exit 1
-trap 'rm -rf "$TMP"' EXIT
-touch "$TMP/probe"
-setfattr -n security.ima -v 0x01 "$TMP/probe" 2>/dev/null &&
-	setfattr -n user.probe -v 1 "$TMP/probe" 2>/dev/null ||
-	skip "no security.*/user.* xattr support in $TMP"
+make_tmp ima-sign
+need_tmp_xattrs user
 
-xhex() { getfattr --absolute-names -n "$2" -e hex "$1" 2>/dev/null | sed -n "s/^$2=0x//p"; }
 run() {
 	local tag=$1; shift
 	"$@" >"$TMP/$tag.out" 2>"$TMP/$tag.err"
@@ -207,5 +190,4 @@ else
 	ok "# SKIP sign_hash --veritysig: no openssl/xxd"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

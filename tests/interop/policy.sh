@@ -12,33 +12,14 @@
 # check and show run anywhere; simulate needs root for security.* xattrs
 # (without them the script ends with SKIP and exit 77 unless something failed).
 set -u
+. "$(dirname "$0")/lib.sh"
 
-VIGIL=${VIGIL:-}
-DATA=${VIGIL_TEST_DATA:-}
-CORPUS=${VIGIL_CORPUS:-}
-pass=0 fail=0
-
-# Sanitizer builds: make a report unmistakable (see run below).
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:exitcode=86}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=86}
-
-skip() { echo "SKIP: $*"; exit 77; }
-ok() { echo "ok - $*"; pass=$((pass + 1)); }
-nok() { echo "not ok - $*"; fail=$((fail + 1)); }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
-same() {
-	if [ "$2" == "$3" ]; then ok "$1"; else
-		nok "$1"; echo "#   want: ${2//$'\n'/$'\n#         '}"; echo "#   got:  ${3//$'\n'/$'\n#         '}"
-	fi
-}
-
-[ -n "$VIGIL" ] && [ -x "$VIGIL" ] || skip "VIGIL is not set to the vigil binary"
-[ -n "$DATA" ] && [ -d "$DATA" ] || skip "VIGIL_TEST_DATA is not set"
+need_vigil
+need_data
 [ -n "$CORPUS" ] && [ -f "$CORPUS/policy/EXPECT" ] || skip "VIGIL_CORPUS is not set"
-command -v python3 >/dev/null || skip "no python3 (JSON checks)"
+need_python3
 
-TMP=$(mktemp -d /tmp/vigil-policy.XXXXXX) || exit 1
-trap 'rm -rf "$TMP"' EXIT
+make_tmp policy
 
 # run CMD...: stdout in $out, stderr in $err, exit code in $rc; a sanitizer
 # report or a signal (rc >= 128) is a failure of its own.
@@ -232,25 +213,10 @@ check "vigil help policy simulate: the simulate help" has "$out" "Usage: vigil p
 
 # ============================================================= simulate
 
-finish() {
-	echo "$pass passed, $fail failed"
-	[ "$fail" = 0 ] || exit 1
-	exit 0
-}
-
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: simulate needs root for security.* xattrs"
-	echo "$pass passed, $fail failed"
-	[ "$fail" = 0 ] && exit 77
-	exit 1
-fi
+[ "$(id -u)" = 0 ] || skip_rest "simulate needs root for security.* xattrs"
 touch "$TMP/probe"
-if ! setfattr -n security.ima -v 0x01 "$TMP/probe" 2>/dev/null; then
-	echo "SKIP: simulate: no security.* xattrs in $TMP"
-	echo "$pass passed, $fail failed"
-	[ "$fail" = 0 ] && exit 77
-	exit 1
-fi
+setfattr -n security.ima -v 0x01 "$TMP/probe" 2>/dev/null ||
+	skip_rest "simulate: no security.* xattrs in $TMP"
 rm -f "$TMP/probe"
 
 KEY=$DATA/rsa2048.pem CERT=$DATA/rsa2048-cert.der

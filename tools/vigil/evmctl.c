@@ -3,7 +3,7 @@
  * The evmctl personality: evmctl 1.4's command line, messages and exit
  * codes on top of libvigil, so that scripts written for ima-evm-utils keep
  * working.  This file parses the options and dispatches; the commands are
- * in evmctl_cmds.c.
+ * in evmctl_cmds.c, and the measurement-list ones in evmctl_log.c.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -49,7 +49,6 @@ const char *ev_next_arg(struct ev_ctx *c)
 }
 
 static int cmd_help(struct ev_ctx *c, const struct ev_command *cmd);
-static int cmd_unsupported(struct ev_ctx *c, const struct ev_command *cmd);
 static int cmd_convert(struct ev_ctx *c, const struct ev_command *cmd);
 
 static const struct ev_command commands[] = {
@@ -67,10 +66,14 @@ static const struct ev_command commands[] = {
 	{ "ima_setxattr", ev_cmd_ima_setxattr, "[--sigfile file]",
 	  "Set IMA signature from sigfile\n" },
 	{ "ima_hash", ev_cmd_ima_hash, "file", "Make file content hash.\n" },
-	{ "ima_measurement", cmd_unsupported, "file",
-	  "Verify measurement list (not supported yet in vigil).\n" },
-	{ "ima_boot_aggregate", cmd_unsupported, "[TPM 1.2 BIOS event log]",
-	  "Calculate per TPM bank boot_aggregate digests (not supported yet in vigil).\n" },
+	{ "ima_measurement", ev_cmd_ima_measurement,
+	  "[--ignore-violations] [--verify-sig [--key key1, key2, ...]] "
+	  "[--pcrs [hash-algorithm,]file [--pcrs hash-algorithm,file] ...] "
+	  "[--verify-bank hash-algorithm] file",
+	  "Verify measurement list (experimental).\n" },
+	{ "ima_boot_aggregate", ev_cmd_ima_boot_aggregate,
+	  "[--pcrs hash-algorithm,file] [TPM 1.2 BIOS event log]",
+	  "Calculate per TPM bank boot_aggregate digests\n" },
 	{ "ima_fix", ev_cmd_ima_fix, "[-t fdsxm] path",
 	  "Recursively fix IMA/EVM xattrs in fix mode.\n" },
 	{ "ima_clear", ev_cmd_ima_clear, "[-t fdsxm] path",
@@ -135,6 +138,11 @@ static void usage(void)
 	       "      --caps         use custom Capabilities for EVM (empty: do not use)\n"
 	       "      --hmackey file EVM HMAC key (default: " EV_DEFAULT_HMACKEY ")\n"
 	       "      --veritysig    sign_hash: make fs-verity (v3) signatures\n"
+	       "      --verify-sig   verify measurement list signatures\n"
+	       "      --ignore-violations ignore ToMToU measurement violations\n"
+	       "      --pcrs [algo,]file  expected PCR values (\"PCR-NN: hex\" lines or\n"
+	       "                     tpm2_pcrread output; algo defaults to sha1)\n"
+	       "      --verify-bank[=algo] compare only this bank (default: sha256)\n"
 	       "  -v                 increase verbosity level\n"
 	       "  -h, --help         display this help and exit\n"
 	       "\n"
@@ -169,14 +177,6 @@ static int cmd_help(struct ev_ctx *c, const struct ev_command *cmd)
 	if (which->help)
 		printf("%s", which->help);
 	return EV_OK;
-}
-
-/* Measurement lists and boot aggregates come with a later vigil release. */
-static int cmd_unsupported(struct ev_ctx *c, const struct ev_command *cmd)
-{
-	(void)c;
-	fprintf(stderr, "%s: not supported yet in vigil\n", cmd->name);
-	return EV_ERROR;
 }
 
 /* convert makes v1 (RSA, "user" key type) key blobs; vigil has no v1. */
@@ -303,6 +303,17 @@ static int opt_refused(const char *what)
 	return EV_EXIT_ERROR;
 }
 
+/* --pcrs "[algo,]file": kept as given, read by the command that uses it. */
+static int opt_pcrs(struct ev_ctx *c, const char *spec)
+{
+	if (c->npcr_files == EV_MAX_PCR_FILES) {
+		ev_err(c, "Too many --pcrs (at most %d)\n", EV_MAX_PCR_FILES);
+		return EV_EXIT_ERROR;
+	}
+	c->pcr_files[c->npcr_files++] = spec;
+	return EVO_CONTINUE;
+}
+
 static int long_only_opt(struct ev_ctx *c, int opt)
 {
 	switch (opt) {
@@ -322,9 +333,10 @@ static int long_only_opt(struct ev_ctx *c, int opt)
 		c->ima_xattr = "user.ima";
 		c->evm_xattr = "user.evm";
 		break;
-	case EVO_VERIFY_SIG: case EVO_IGNORE_VIOLATIONS: case EVO_PCRS:
-	case EVO_VERIFY_BANK:
-		break; /* for ima_measurement, which is not supported yet */
+	case EVO_VERIFY_SIG: c->verify_sig = true; break;
+	case EVO_IGNORE_VIOLATIONS: c->ignore_violations = true; break;
+	case EVO_PCRS: return opt_pcrs(c, optarg);
+	case EVO_VERIFY_BANK: c->verify_bank = optarg ? optarg : "sha256"; break;
 	case EVO_ENGINE: return opt_refused("--engine");
 	case EVO_RSA: return opt_refused("--rsa (signature format v1)");
 	case EVO_M32: c->word_bits = 32; break;

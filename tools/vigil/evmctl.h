@@ -2,7 +2,7 @@
 /*
  * The evmctl personality's shared state.  evmctl keeps its options in
  * globals; here they live in one struct that evmctl.c fills from the
- * command line and evmctl_cmds.c reads.
+ * command line and evmctl_cmds.c and evmctl_log.c read.
  */
 #ifndef VIGIL_EVMCTL_H
 #define VIGIL_EVMCTL_H
@@ -26,6 +26,8 @@ enum { EV_OK = 0, EV_FAIL = 1, EV_ERROR = -1 };
 #define EV_DEFAULT_PRIVKEY "/etc/keys/privkey_evm.pem"
 #define EV_DEFAULT_X509 "/etc/keys/x509_evm.der"
 #define EV_DEFAULT_HMACKEY "/etc/keys/evm-key-plain"
+
+#define EV_MAX_PCR_FILES 16     /* --pcrs given more often is refused */
 
 struct ev_ctx {
 	int verbose;
@@ -54,6 +56,13 @@ struct ev_ctx {
 	const char *ino_str, *uid_str, *gid_str, *mode_str, *generation_str;
 	const char *ima_str, *selinux_str, *caps_str;
 	bool caps_set;
+
+	/* ima_measurement, ima_boot_aggregate */
+	bool verify_sig;        /* --verify-sig: check sig fields against the list's digests */
+	bool ignore_violations; /* extend violations with 0xFF, as the kernel does */
+	const char *pcr_files[EV_MAX_PCR_FILES]; /* --pcrs "[algo,]file", in order */
+	unsigned npcr_files;
+	const char *verify_bank; /* --verify-bank[=algo]; "sha256" without a value */
 
 	/* -t flags for the recursion */
 	bool check_xattr;       /* x: skip files with both xattrs */
@@ -103,5 +112,13 @@ int ev_cmd_verify(struct ev_ctx *c, const struct ev_command *cmd);
 int ev_cmd_hmac(struct ev_ctx *c, const struct ev_command *cmd);
 int ev_cmd_sign_hash(struct ev_ctx *c, const struct ev_command *cmd);
 int ev_cmd_import(struct ev_ctx *c, const struct ev_command *cmd);
+int ev_cmd_ima_measurement(struct ev_ctx *c, const struct ev_command *cmd);
+int ev_cmd_ima_boot_aggregate(struct ev_ctx *c, const struct ev_command *cmd);
+
+/* Shared by ima_verify (evmctl_cmds.c) and ima_measurement (evmctl_log.c). */
+/* -k (or the default certificate) into c->keys, once; EV_OK or EV_ERROR. */
+int ev_load_pubkeys(struct ev_ctx *c);
+/* "key N: KEYID (unknown keyid)", once per keyid, as evmctl says it. */
+void ev_report_unknown_key(struct ev_ctx *c, uint32_t keyid);
 
 #endif

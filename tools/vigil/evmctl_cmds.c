@@ -350,7 +350,7 @@ int ev_cmd_ima_sign(struct ev_ctx *c, const struct ev_command *cmd)
 
 /* ---- keys for verification ---- */
 
-static void report_unknown_key(struct ev_ctx *c, uint32_t keyid)
+void ev_report_unknown_key(struct ev_ctx *c, uint32_t keyid)
 {
 	size_t i, n = c->n_unknown;
 
@@ -382,7 +382,7 @@ static void load_one_pubkey(struct ev_ctx *c, const char *path)
 }
 
 /* -k for verification: certificates or public keys, separated by ", \t". */
-static int load_pubkeys(struct ev_ctx *c)
+int ev_load_pubkeys(struct ev_ctx *c)
 {
 	char *list, *rest, *path;
 
@@ -410,7 +410,7 @@ static int report_sig(struct ev_ctx *c, const char *shown, int code, uint32_t ke
 		ev_info(c, "%s: verification is OK\n", shown);
 		return EV_OK;
 	case VIGIL_ERR_UNKNOWN_KEY:
-		report_unknown_key(c, keyid);
+		ev_report_unknown_key(c, keyid);
 		ev_log(c, EV_LOG_DEBUG, "%s: verification failed: unknown keyid %x\n", shown,
 		       keyid);
 		return unknown_rc;
@@ -482,7 +482,7 @@ int ev_cmd_ima_verify(struct ev_ctx *c, const struct ev_command *cmd)
 	const char *file;
 	int fails = 0;
 
-	if (load_pubkeys(c) != EV_OK)
+	if (ev_load_pubkeys(c) != EV_OK)
 		return EV_ERROR;
 	if (!(file = ev_next_arg(c)))
 		return ev_missing(c, cmd);
@@ -938,7 +938,7 @@ int ev_cmd_verify(struct ev_ctx *c, const struct ev_command *cmd)
 
 	if (!file)
 		return ev_missing(c, cmd);
-	if (load_pubkeys(c) != EV_OK)
+	if (ev_load_pubkeys(c) != EV_OK)
 		return EV_ERROR;
 	if ((fd = open_file(c, file, file)) < 0)
 		return EV_ERROR;
