@@ -15,7 +15,7 @@ make_tree() {
 	mkdir -p "$dir"
 	if [ "$(find "$dir" -type f | wc -l)" -lt "$want" ]; then
 		find /usr/bin /usr/sbin /usr/lib/x86_64-linux-gnu /usr/share/perl /usr/lib/python3 \
-			-xdev -type f -size -16M -print0 2>/dev/null | head -z -n "$((want + 200))" |
+			-xdev -type f -size -"${BENCH_MAX_KB:-1024}"k -print0 2>/dev/null | head -z -n "$((want + 200))" |
 			cpio -0 -pdm --quiet "$dir" 2>/dev/null || true
 	fi
 	local n

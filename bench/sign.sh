@@ -6,7 +6,7 @@
 # from a tree without security.ima and must leave every file verifiable.
 source "$(dirname "$0")/lib.sh"
 files=${BENCH_FILES:-3000}
-work=${BENCH_DIR:-/tmp/vigil-bench}
+work=${BENCH_DIR:-/tmp/vigil-bench-${BENCH_MAX_KB:-1024}k}
 make_tree "$work/tree" "$files"
 n=$(find "$work/tree" -type f | wc -l)
 key=$data/rsa2048.pem
