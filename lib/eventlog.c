@@ -95,6 +95,9 @@ static int parse_spec_id(struct vigil_evlog *log, const uint8_t *d, uint32_t len
 
 		if (size == 0 || size > VIGIL_MAX_DIGEST)
 			return event_fail(log, "Spec ID event gives a bad digest size", err);
+		for (uint32_t j = 0; j < i; j++)
+			if (log->algs[j].tpm_alg == le16(a))
+				return event_fail(log, "Spec ID event lists an algorithm twice", err);
 		log->algs[i] = (struct alg_size){ le16(a), size };
 	}
 	if (len != SPEC_ID_FIXED + 4 * n + 1 + d[SPEC_ID_FIXED + 4 * n])
@@ -328,8 +331,9 @@ static int open_banks(const struct vigil_evlog *log, struct vigil_pcrs *out,
 		if (algo < 0 || !vigil_hash_available(algo) ||
 		    vigil_hash_by_id(algo)->digest_len != log->algs[i].size || *nbanks == VIGIL_MAX_BANKS)
 			continue;
-		if (!(rb->pcrs = vigil_pcrs_bank(out, algo, true)))
-			continue; /* listed twice */
+		/* The header lists each algorithm once (parse_spec_id): never two banks in one. */
+		if (vigil_pcrs_find(out, algo) || !(rb->pcrs = vigil_pcrs_bank(out, algo, true)))
+			continue;
 		if ((rc = vigil_hash_new(algo, &rb->ctx, err)) != VIGIL_OK)
 			return rc;
 		rb->len = log->algs[i].size;
@@ -358,29 +362,62 @@ static int extend(struct replay_bank *rb, uint32_t pcr, const uint8_t *digest,
 	return rc;
 }
 
-/* A StartupLocality event: PCR 0 starts at the locality the firmware started from. */
-static void startup_locality(const struct vigil_evlog_event *ev, struct replay_bank *banks,
-			     unsigned nbanks)
+struct replay_state {
+	struct replay_bank *banks;
+	unsigned nbanks;
+	bool pcr0_extended;   /* PCR 0 holds a measurement */
+	bool locality_seen;   /* a StartupLocality event came */
+};
+
+static int replay_fail(const struct vigil_evlog_event *ev, const char *what,
+		       struct vigil_error *err)
 {
-	if (ev->data_len != sizeof(STARTUP_LOCALITY_SIG) + 1 ||
-	    memcmp(ev->data, STARTUP_LOCALITY_SIG, sizeof(STARTUP_LOCALITY_SIG)) != 0)
-		return;
-	for (unsigned i = 0; i < nbanks; i++) {
-		memset(banks[i].pcrs->pcr[0], 0, banks[i].len);
-		banks[i].pcrs->pcr[0][banks[i].len - 1] = ev->data[sizeof(STARTUP_LOCALITY_SIG)];
-	}
+	return vigil_fail(err, VIGIL_ERR_INVALID, "event %llu at offset %llu: %s",
+			  (unsigned long long)ev->index, (unsigned long long)ev->offset, what);
 }
 
-static int replay_event(const struct vigil_evlog_event *ev, struct replay_bank *banks,
-			unsigned nbanks, struct vigil_error *err)
+/*
+ * A StartupLocality event: PCR 0 starts at the locality the firmware started
+ * from (0, 3, or 4 for an H-CRTM).  It describes PCR 0's initial value, so
+ * it may come once, before anything is extended into PCR 0.
+ */
+static int startup_locality(const struct vigil_evlog_event *ev, struct replay_state *st,
+			    struct vigil_error *err)
 {
-	if (ev->type == VIGIL_EV_NO_ACTION) {
-		startup_locality(ev, banks, nbanks);
+	uint8_t locality;
+
+	if (ev->data_len != sizeof(STARTUP_LOCALITY_SIG) + 1 ||
+	    memcmp(ev->data, STARTUP_LOCALITY_SIG, sizeof(STARTUP_LOCALITY_SIG)) != 0)
 		return VIGIL_OK;
+	locality = ev->data[sizeof(STARTUP_LOCALITY_SIG)];
+	if (st->pcr0_extended)
+		return replay_fail(ev, "StartupLocality event after PCR 0 was extended", err);
+	if (st->locality_seen)
+		return replay_fail(ev, "a second StartupLocality event", err);
+	if (locality != 0 && locality != 3 && locality != 4)
+		return replay_fail(ev, "StartupLocality event with a locality other than 0, 3 or 4",
+				   err);
+	st->locality_seen = true;
+	for (unsigned i = 0; i < st->nbanks; i++) {
+		memset(st->banks[i].pcrs->pcr[0], 0, st->banks[i].len);
+		st->banks[i].pcrs->pcr[0][st->banks[i].len - 1] = locality;
 	}
+	return VIGIL_OK;
+}
+
+static int replay_event(const struct vigil_evlog_event *ev, struct replay_state *st,
+			struct vigil_error *err)
+{
+	struct replay_bank *banks = st->banks;
+	unsigned nbanks = st->nbanks;
+
+	if (ev->type == VIGIL_EV_NO_ACTION)
+		return startup_locality(ev, st, err);
 	if (ev->pcr >= VIGIL_PCR_COUNT)
 		return vigil_fail(err, VIGIL_ERR_INVALID, "event %llu at offset %llu: PCR %u out of range",
 				  (unsigned long long)ev->index, (unsigned long long)ev->offset, ev->pcr);
+	if (ev->pcr == 0)
+		st->pcr0_extended = true;
 	for (unsigned j = 0; j < nbanks; j++) {
 		unsigned found = 0;
 
@@ -408,6 +445,7 @@ int vigil_evlog_replay(const void *buf, size_t len, struct vigil_pcrs *out, uint
 {
 	struct replay_bank banks[VIGIL_MAX_BANKS] = { 0 };
 	struct vigil_evlog_event ev;
+	struct replay_state st;
 	struct vigil_evlog *log;
 	unsigned nbanks = 0;
 	uint64_t count = 0;
@@ -417,9 +455,10 @@ int vigil_evlog_replay(const void *buf, size_t len, struct vigil_pcrs *out, uint
 	if ((rc = vigil_evlog_open(buf, len, &log, err)) != VIGIL_OK)
 		return rc;
 	rc = open_banks(log, out, banks, &nbanks, err);
+	st = (struct replay_state){ banks, nbanks, false, false };
 	while (rc == VIGIL_OK && (rc = vigil_evlog_next(log, &ev, err)) == 1) {
 		count++;
-		rc = replay_event(&ev, banks, nbanks, err);
+		rc = replay_event(&ev, &st, err);
 	}
 	for (unsigned i = 0; i < VIGIL_MAX_BANKS; i++)
 		vigil_hash_free(banks[i].ctx);

@@ -118,13 +118,19 @@ static int read_key_file(const char *path, struct key_buf *b, struct vigil_error
 	memset(b, 0, sizeof(*b));
 	if (!path || !*path)
 		return vigil_fail(err, VIGIL_ERR_INVALID, "no key file given");
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO must not hang the open; only regular files are read. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return vigil_fail_errno(err, VIGIL_ERR_IO, "%s: cannot open", path);
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+	if (fstat(fd, &st) != 0) {
+		rc = vigil_fail_errno(err, VIGIL_ERR_IO, "%s: cannot stat", path);
 		close(fd);
-		return vigil_fail(err, VIGIL_ERR_INVALID, "%s: is a directory, not a key file",
-				  path);
+		return rc;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return vigil_fail(err, VIGIL_ERR_INVALID, "%s: is a %s, not a regular key file",
+				  path, S_ISDIR(st.st_mode) ? "directory" : "special file");
 	}
 	rc = key_buf_grow(b, initial_cap(fd), path, err);
 	if (rc == VIGIL_OK)
@@ -269,6 +275,10 @@ static EVP_PKEY *decode_der_private(const struct key_buf *b, struct pass_ctx *pc
 	if (OSSL_DECODER_CTX_set_pem_password_cb(dctx, pass_cb, pc))
 		OSSL_DECODER_from_data(dctx, &p, &left);
 	OSSL_DECODER_CTX_free(dctx);
+	if (pkey && left != 0) { /* bytes after the key: not a DER key file */
+		EVP_PKEY_free(pkey);
+		pkey = NULL;
+	}
 	return pkey;
 }
 
@@ -335,12 +345,16 @@ static int privkey_keyid(const struct key_buf *b, struct vigil_privkey *key,
 		BIO_free(bio);
 	}
 	ERR_clear_error();
-	if (cert) {
+	/* Only a certificate of this very key may name it. */
+	if (cert && EVP_PKEY_eq(X509_get0_pubkey(cert), key->pkey) == 1) {
 		rc = skid_keyid(cert, key->source, &key->keyid, &found, err);
 		X509_free(cert);
 		if (rc != VIGIL_OK || found)
 			return rc;
+		cert = NULL;
 	}
+	X509_free(cert);
+	ERR_clear_error();
 	return pkey_keyid(key->pkey, key->source, &key->keyid, err);
 }
 

@@ -474,9 +474,17 @@ int vigil_mlist_next(struct vigil_mlist_reader *r, struct vigil_mlist_entry *e,
 		return rc;
 	e->raw = r->buf + r->start;
 	e->size = (uint32_t)(data_pos + data_len);
+	/* Candidate violation: the template decoder accepts its short zero digest. */
 	e->violation = all_zero(e->digest, e->digest_len);
 	if (vigil_template_decode(t, e->raw + data_pos, data_len, r->big_endian, e, &inner))
 		return entry_fail(r, inner.code, inner.msg, err);
+	/*
+	 * The kernel writes zeros into the file digest of a violation too.  A
+	 * zero template digest over a real file digest is no violation: the
+	 * entry is checked (and fails) like any other with a wrong digest.
+	 */
+	if (e->violation && e->file_digest && !all_zero(e->file_digest, e->file_digest_len))
+		e->violation = false;
 	r->start += e->size;
 	r->offset += e->size;
 	r->index++;
@@ -722,6 +730,7 @@ int vigil_mlist_encode(const struct vigil_mlist_record *rec, int digest_algo, un
 	put_data(&t, rec, be, buf + data_pos);
 	/* Decoding what was written checks every field's shape. */
 	memset(&e, 0, sizeof(e));
+	e.violation = rec->violation;
 	if ((rc = vigil_template_decode(&t, buf + data_pos, dlen, be, &e, err)) != VIGIL_OK)
 		return rc;
 	if (rec->violation)

@@ -548,14 +548,27 @@ static int learn(struct vigil_refcheck *rc, const char *ring, size_t rlen, const
 	return VIGIL_OK;
 }
 
-/* buf must hash to the entry's digest, whatever it holds. */
+/*
+ * buf must hash to the entry's digest, whatever it holds.  A digest that
+ * cannot be computed (no digest field, a hash OpenSSL lacks) proves nothing:
+ * such an entry is not checked further, and never teaches a key.
+ */
 static bool buf_matches(const struct vigil_mlist_entry *e, struct vigil_ref_result *r)
 {
+	const struct vigil_hash_info *info = vigil_hash_by_id(e->file_algo);
 	struct vigil_digest d;
 
-	if (e->file_algo < 0 || !vigil_hash_available(e->file_algo) ||
-	    vigil_hash_buf(e->file_algo, e->buf, e->buf_len, &d, NULL) != VIGIL_OK)
-		return true; /* nothing to compare with, or a hash OpenSSL lacks */
+	if (!info || !e->file_digest) {
+		set(r, VIGIL_REF_UNSUPPORTED, VIGIL_REF_SRC_NONE,
+		    "buf without a file digest of a known algorithm");
+		return false;
+	}
+	if (!vigil_hash_available(e->file_algo) ||
+	    vigil_hash_buf(e->file_algo, e->buf, e->buf_len, &d, NULL) != VIGIL_OK) {
+		set(r, VIGIL_REF_UNSUPPORTED, VIGIL_REF_SRC_NONE,
+		    "cannot compute the %s digest of buf", info->name);
+		return false;
+	}
 	if (d.len == e->file_digest_len && memcmp(d.bytes, e->file_digest, d.len) == 0)
 		return true;
 	set(r, VIGIL_REF_DIGEST_MISMATCH, VIGIL_REF_SRC_NONE,
@@ -925,6 +938,28 @@ static long unhex_into(const char *s, size_t n, uint8_t *out)
 	return (long)(n / 2);
 }
 
+/*
+ * A saved key is trusted again only if the references still vouch for it as
+ * check_key() required: its DER hashes to a digest listed for its keyring.
+ * The state's checksum detects damage, not forgery.
+ */
+static bool key_vouched(const struct vigil_refcheck *rc, const char *ring, size_t rlen,
+			const uint8_t *der, size_t len)
+{
+	if (!rc->db || vigil_refdb_keyring_ignored(rc->db, ring, rlen))
+		return false;
+	for (int a = 0; a < VIGIL_HASH_ALGO_COUNT; a++) {
+		struct vigil_digest d;
+
+		if (!vigil_hash_available(a) || vigil_hash_buf(a, der, len, &d, NULL) != VIGIL_OK)
+			continue;
+		if (vigil_refdb_lookup(rc->db, VIGIL_REF_NS_KEYRINGS, ring, rlen, a, d.bytes,
+				       d.len) == VIGIL_REF_FOUND)
+			return true;
+	}
+	return false;
+}
+
 static int parse_key(struct vigil_refcheck *rc, struct cursor *c, const char *line,
 		     struct vigil_error *err)
 {
@@ -947,6 +982,18 @@ static int parse_key(struct vigil_refcheck *rc, struct cursor *c, const char *li
 		return state_fail(c, "bad key line", err);
 	}
 	buf[r] = '\0';
+	if (!key_vouched(rc, (const char *)buf, (size_t)r, buf + r + 1, (size_t)d)) {
+		char ring[64];
+
+		snprintf(ring, sizeof(ring), "%.60s", (const char *)buf);
+		for (char *q = ring; *q; q++)
+			if (*q < 0x20 || *q > 0x7e)
+				*q = '?';
+		free(buf);
+		return vigil_fail(err, VIGIL_ERR_INVALID, "verification state line %u: the key "
+				  "saved for keyring \"%s\" is not listed in the references' keyrings",
+				  c->line, ring);
+	}
 	code = learn(rc, (const char *)buf, (size_t)r, buf + r + 1, (size_t)d, err);
 	free(buf);
 	return code;

@@ -20,7 +20,7 @@
 #include "reference_internal.h"
 
 struct refdig {
-	int8_t algo; /* -1: any algorithm of this length */
+	int8_t algo; /* always given: a bare digest takes its length's canonical one */
 	uint8_t len;
 	uint8_t bytes[VIGIL_MAX_DIGEST];
 };
@@ -255,22 +255,29 @@ static char *normalise(const char *name, size_t len, char *small, size_t cap)
 	return s;
 }
 
-static bool valid_length(size_t len)
+/*
+ * The algorithm a digest without a prefix stands for (sha256sum files and
+ * Keylime policies carry none): md5sum, sha1sum, sha224sum, sha256sum,
+ * sha384sum or sha512sum by its length; -1 for other lengths.
+ */
+static int canonical_algo(size_t len)
 {
-	for (int a = 0; a < VIGIL_HASH_ALGO_COUNT; a++) {
-		const struct vigil_hash_info *info = vigil_hash_by_id(a);
-
-		if (info && info->digest_len == len)
-			return true;
+	switch (len) {
+	case 16: return VIGIL_HASH_MD5;
+	case 20: return VIGIL_HASH_SHA1;
+	case 28: return VIGIL_HASH_SHA224;
+	case 32: return VIGIL_HASH_SHA256;
+	case 48: return VIGIL_HASH_SHA384;
+	case 64: return VIGIL_HASH_SHA512;
 	}
-	return false;
+	return -1;
 }
 
 int vigil_refdb_add(struct vigil_refdb *db, int ns, const char *name, size_t nlen, int algo,
 		    const uint8_t *digest, size_t dlen, struct vigil_error *err)
 {
-	const struct vigil_hash_info *info = algo >= 0 ? vigil_hash_by_id(algo) : NULL;
-	struct refdig d = { .algo = (int8_t)algo, .len = (uint8_t)dlen };
+	const struct vigil_hash_info *info;
+	struct refdig d;
 	char small[512], *s;
 	struct refname *r = NULL;
 	uint32_t *slot, h;
@@ -278,10 +285,18 @@ int vigil_refdb_add(struct vigil_refdb *db, int ns, const char *name, size_t nle
 
 	if (ns < 0 || ns >= VIGIL_REF_NS_COUNT)
 		return vigil_fail(err, VIGIL_ERR_INVALID, "bad reference namespace %d", ns);
-	if ((algo >= 0 && (!info || info->digest_len != dlen)) || dlen > VIGIL_MAX_DIGEST ||
-	    (algo < 0 && !valid_length(dlen)))
+	/* Without a prefix: the canonical algorithm of the length, and only it. */
+	if (algo < 0 && (algo = canonical_algo(dlen)) < 0)
+		return vigil_fail(err, VIGIL_ERR_INVALID, "%zu-byte digest without an algorithm "
+				  "prefix fits no md5, sha1, sha224, sha256, sha384 or sha512 digest",
+				  dlen);
+	info = vigil_hash_by_id(algo);
+	if (!info || info->digest_len != dlen || dlen > VIGIL_MAX_DIGEST)
 		return vigil_fail(err, VIGIL_ERR_INVALID, "%zu-byte digest fits no %s algorithm", dlen,
 				  info ? info->name : "known");
+	memset(&d, 0, sizeof(d));
+	d.algo = (int8_t)algo;
+	d.len = (uint8_t)dlen;
 	if (nlen > UINT32_MAX / 2 || memchr(name, '\0', nlen))
 		return vigil_fail(err, VIGIL_ERR_INVALID, "bad name (too long or with a NUL byte)");
 	if (!(s = normalise(name, nlen, small, sizeof(small))))
@@ -305,7 +320,7 @@ int vigil_refdb_add(struct vigil_refdb *db, int ns, const char *name, size_t nle
 
 static bool dig_matches(const struct refdig *d, int algo, const uint8_t *digest, size_t dlen)
 {
-	return d->len == dlen && (d->algo < 0 || algo < 0 || d->algo == algo) &&
+	return d->len == dlen && d->algo == algo &&
 	       memcmp(d->bytes, digest, dlen) == 0;
 }
 

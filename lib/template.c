@@ -216,7 +216,8 @@ static const struct vigil_hash_info *algo_from(const uint8_t *p, size_t len)
 /*
  * d-ng: "algo:" NUL digest; d-ngv2: "ima:algo:" or "verity:algo:" NUL
  * digest.  The digest has the algorithm's length, except the 20 zero bytes
- * older kernels wrote for violations whatever the algorithm.
+ * older kernels wrote for violations whatever the algorithm: accepted only
+ * in an entry whose template digest is zero (e->violation set by the caller).
  */
 static int decode_digest_algo(const struct vigil_field *f, unsigned idx, bool typed,
 			      struct vigil_mlist_entry *e, struct vigil_error *err)
@@ -255,7 +256,7 @@ static int decode_digest_algo(const struct vigil_field *f, unsigned idx, bool ty
 	}
 	dlen = f->len - plen - 1;
 	if (dlen != info->digest_len &&
-	    !(dlen == LEGACY_DIGEST_LEN && all_zero(nul + 1, dlen))) {
+	    !(e->violation && dlen == LEGACY_DIGEST_LEN && all_zero(nul + 1, dlen))) {
 		snprintf(msg, sizeof(msg), "%s digest of %zu bytes, expected %zu", info->name, dlen,
 			 info->digest_len);
 		return field_fail(err, idx, f->id, msg);

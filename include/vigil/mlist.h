@@ -137,7 +137,9 @@ VIGIL_API const struct vigil_field *vigil_mlist_field(const struct vigil_mlist_e
 /*
  * Splits template data into the template's fields and checks each field's
  * shape; fills the field and decoded members of *e.  Used by the reader;
- * exposed for lists carried in other containers.
+ * exposed for lists carried in other containers.  The caller sets
+ * e->violation first (a zero template digest): only a violation may carry
+ * the old kernels' 20-byte zero file digest.
  */
 VIGIL_API int vigil_template_decode(const struct vigil_template *t, const uint8_t *data,
 				    uint32_t len, bool big_endian, struct vigil_mlist_entry *e,

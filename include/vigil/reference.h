@@ -47,8 +47,9 @@ VIGIL_API int vigil_refdb_new(struct vigil_refdb **out, struct vigil_error *err)
 VIGIL_API void vigil_refdb_free(struct vigil_refdb *db);
 
 /*
- * A digest for a name.  algo -1 matches any algorithm of the digest's
- * length (sha256sum files and Keylime policies carry no algorithm).
+ * A digest for a name.  algo -1 (sha256sum files and Keylime policies carry
+ * no algorithm) means the canonical algorithm for the digest's length: md5,
+ * sha1, sha224, sha256, sha384 or sha512; other lengths need an algorithm.
  * Spaces in the name become '_', as the kernel stores names.
  */
 VIGIL_API int vigil_refdb_add(struct vigil_refdb *db, int ns, const char *name, size_t nlen,

@@ -409,6 +409,82 @@ static void test_damaged_logs(void **state)
 	assert_null(sink);
 }
 
+/* Appends a TCG_PCR_EVENT2 StartupLocality event (sha1+sha256 zero digests). */
+static size_t locality_event(uint8_t *p, uint8_t locality)
+{
+	size_t o = le32(p, 0);
+
+	o += le32(p + o, VIGIL_EV_NO_ACTION);
+	o += le32(p + o, 2);
+	p[o++] = 0x04, p[o++] = 0;
+	memset(p + o, 0, 20), o += 20;
+	p[o++] = 0x0b, p[o++] = 0;
+	memset(p + o, 0, 32), o += 32;
+	o += le32(p + o, 17);
+	memcpy(p + o, "StartupLocality\0", 16), o += 16;
+	p[o++] = locality;
+	return o;
+}
+
+/* StartupLocality: once, before PCR 0 is extended, locality 0, 3 or 4. */
+static void test_startup_locality_rules(void **state)
+{
+	uint8_t log[1024];
+	struct vigil_pcrs out;
+	struct vigil_error err;
+	size_t len, first, at;
+	char want[64];
+
+	(void)state;
+	/* after the event into PCR 0 (index 3) */
+	len = agile_log(log);
+	at = len;
+	len += locality_event(log + len, 0);
+	assert_int_equal(vigil_evlog_replay(log, len, &out, NULL, &err), VIGIL_ERR_INVALID);
+	snprintf(want, sizeof(want), "event 3 at offset %zu:", at);
+	if (!strstr(err.msg, want) || !strstr(err.msg, "after PCR 0 was extended"))
+		fail_msg("%s", err.msg);
+	/* twice before it: the header, StartupLocality 3, StartupLocality 3 */
+	first = agile_log(log);
+	len = first;
+	len -= 4 + 4 + 4 + 2 + 32 + 2 + 20 + 4 + 3; /* drop the PCR 0 event */
+	at = len;
+	len += locality_event(log + len, 3);
+	assert_int_equal(vigil_evlog_replay(log, len, &out, NULL, &err), VIGIL_ERR_INVALID);
+	snprintf(want, sizeof(want), "event 2 at offset %zu:", at);
+	if (!strstr(err.msg, want) || !strstr(err.msg, "second StartupLocality"))
+		fail_msg("%s", err.msg);
+	/* a locality other than 0, 3, 4 */
+	len = agile_log(log);
+	log[32 + 37 + 12 + 22 + 34 + 4 + 16] = 2;
+	assert_int_equal(log[32 + 37 + 12 + 22 + 34 + 4 + 15], 0); /* the NUL of the signature */
+	assert_int_equal(vigil_evlog_replay(log, len, &out, NULL, &err), VIGIL_ERR_INVALID);
+	if (!strstr(err.msg, "event 1 at offset") || !strstr(err.msg, "other than 0, 3 or 4"))
+		fail_msg("%s", err.msg);
+	log[32 + 37 + 12 + 22 + 34 + 4 + 16] = 4; /* H-CRTM: fine */
+	assert_int_equal(vigil_evlog_replay(log, len, &out, NULL, &err), VIGIL_OK);
+}
+
+/* An algorithm listed twice in the Spec ID event is refused, not hashed twice into one bank. */
+static void test_spec_id_duplicate_alg(void **state)
+{
+	uint8_t log[512];
+	struct vigil_pcrs out;
+	struct vigil_evlog *ev;
+	struct vigil_error err;
+	size_t len = agile_log(log);
+
+	(void)state;
+	/* header algorithms at 32 + 16 + 4 + 4 + 4: sha1 (0x0004, 20), sha256 (0x000b, 32) */
+	assert_int_equal(log[32 + 28], 0x04);
+	assert_int_equal(log[32 + 32], 0x0b);
+	log[32 + 28] = 0x0b, log[32 + 30] = 32;
+	assert_int_equal(vigil_evlog_open(log, len, &ev, &err), VIGIL_ERR_INVALID);
+	if (!strstr(err.msg, "event 0 at offset 0") || !strstr(err.msg, "algorithm twice"))
+		fail_msg("%s", err.msg);
+	assert_int_equal(vigil_evlog_replay(log, len, &out, NULL, &err), VIGIL_ERR_INVALID);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -418,6 +494,8 @@ int main(void)
 		cmocka_unit_test(test_sha1_format),
 		cmocka_unit_test(test_agile_startup_locality),
 		cmocka_unit_test(test_damaged_logs),
+		cmocka_unit_test(test_startup_locality_rules),
+		cmocka_unit_test(test_spec_id_duplicate_alg),
 	};
 	return cmocka_run_group_tests(tests, find_vectors, NULL);
 }

@@ -255,6 +255,51 @@ static void test_private_key_errors(void **state)
 	free(pem);
 }
 
+/* A certificate beside the key names it only if it is this key's certificate. */
+static void test_private_key_foreign_cert(void **state)
+{
+	size_t klen, clen;
+	uint8_t *key = read_bytes(data("rsa-other.pem"), &klen);
+	uint8_t *cert = read_bytes(data("rsa2048-skid-cert.pem"), &clen);
+	uint8_t *both = malloc(klen + clen);
+
+	(void)state;
+	memcpy(both, key, klen);
+	memcpy(both + klen, cert, clen);
+	write_bytes(tmp("other-with-foreign-cert.pem"), both, klen + clen);
+	/* the SKID a1b2c3d4 belongs to rsa2048: rsa-other keeps its own keyid */
+	expect_private(tmp("other-with-foreign-cert.pem"), NULL, VIGIL_KEY_RSA, KEYID_RSA_OTHER);
+	/* the matching certificate still names its key */
+	expect_private(data("rsa2048-with-cert.pem"), NULL, VIGIL_KEY_RSA, KEYID_RSA2048_SKID);
+	free(both);
+	free(key);
+	free(cert);
+}
+
+/* Key paths: a FIFO is refused without blocking; a DER key with bytes after it is refused. */
+static void test_private_key_not_regular_or_trailing(void **state)
+{
+	size_t len;
+	uint8_t *der = read_bytes(data("rsa2048.der"), &len);
+	uint8_t *more = malloc(len + 1);
+
+	(void)state;
+	assert_int_equal(mkfifo(tmp("key.fifo"), 0600), 0);
+	alarm(10); /* without O_NONBLOCK the open would wait for a writer forever */
+	expect_private_error(tmp("key.fifo"), NULL, VIGIL_ERR_INVALID, "not a regular");
+	alarm(0);
+	unlink(tmp("key.fifo"));
+	expect_private_error("/dev/null", NULL, VIGIL_ERR_INVALID, "not a regular");
+	memcpy(more, der, len);
+	more[len] = 0;
+	write_bytes(tmp("trailing.der"), more, len + 1);
+	expect_private_error(tmp("trailing.der"), NULL, VIGIL_ERR_INVALID, "private key");
+	write_bytes(tmp("exact.der"), der, len);
+	expect_private(tmp("exact.der"), NULL, VIGIL_KEY_RSA, KEYID_RSA2048);
+	free(more);
+	free(der);
+}
+
 /* Where the public DER of a bare key is needed for a test. */
 static void write_spki_der(EVP_PKEY *pkey, const char *path)
 {
@@ -751,6 +796,8 @@ int main(void)
 		cmocka_unit_test(test_private_key_formats),
 		cmocka_unit_test(test_private_key_errors),
 		cmocka_unit_test(test_private_key_spki_der_refused),
+		cmocka_unit_test(test_private_key_foreign_cert),
+		cmocka_unit_test(test_private_key_not_regular_or_trailing),
 		cmocka_unit_test(test_keyids_match_evmctl),
 		cmocka_unit_test(test_public_keys),
 		cmocka_unit_test(test_public_key_der),

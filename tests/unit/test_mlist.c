@@ -774,6 +774,90 @@ static void test_digest_mismatch(void **state)
 	free(list.data);
 }
 
+/* One ima-ng entry (SHA-1 template digest) of d-ng dng[0..dlen) and name "/f". */
+static size_t ng_entry(const uint8_t *dng, size_t dlen, bool violation, uint8_t *out, size_t cap,
+		       int *rc)
+{
+	struct vigil_mlist_record rec = { .pcr = 10, .template_name = "ima-ng", .nfields = 2,
+					  .violation = violation };
+	struct vigil_error err;
+	size_t len = 0;
+
+	rec.fields[0] = (struct vigil_field){ VIGIL_FIELD_D_NG, dng, (uint32_t)dlen };
+	rec.fields[1] = (struct vigil_field){ VIGIL_FIELD_N_NG, (const uint8_t *)"/f", 3 };
+	*rc = vigil_mlist_encode(&rec, VIGIL_HASH_SHA1, 0, out, cap, &len, &err);
+	return len;
+}
+
+static int read_one(const uint8_t *buf, size_t len, struct vigil_mlist_entry *e,
+		    struct vigil_mlist_reader **r, struct vigil_error *err)
+{
+	assert_int_equal(vigil_mlist_reader_mem(buf, len, VIGIL_HASH_SHA1, 0, r, err), VIGIL_OK);
+	return vigil_mlist_next(*r, e, err);
+}
+
+/* A violation has a zero template digest and a zero file digest; else it is a mismatch. */
+static void test_violation_needs_zero_file_digest(void **state)
+{
+	static const uint8_t real[32] = { 0xab, 1, 2, 3 }, zero[32];
+	uint8_t dng[64], entry[256];
+	struct vigil_mlist_reader *r;
+	struct vigil_mlist_entry e;
+	struct vigil_error err;
+	size_t dlen, len;
+	int rc;
+
+	(void)state;
+	/* zero template digest over a real file digest: no violation, a digest mismatch */
+	assert_int_equal(vigil_field_encode_digest_ng(VIGIL_HASH_SHA256, real, 32, dng, sizeof(dng),
+						      &dlen, &err), VIGIL_OK);
+	len = ng_entry(dng, dlen, true, entry, sizeof(entry), &rc);
+	assert_int_equal(rc, VIGIL_OK);
+	assert_int_equal(read_one(entry, len, &e, &r, &err), 1);
+	assert_false(e.violation);
+	assert_int_equal(vigil_mlist_check_digest(&e, &err), VIGIL_ERR_MISMATCH);
+	assert_non_null(strstr(err.msg, "entry 0 at offset 0: template digest"));
+	vigil_mlist_reader_free(r);
+	/* the kernel's form: zeros in both */
+	assert_int_equal(vigil_field_encode_digest_ng(VIGIL_HASH_SHA256, zero, 32, dng, sizeof(dng),
+						      &dlen, &err), VIGIL_OK);
+	len = ng_entry(dng, dlen, true, entry, sizeof(entry), &rc);
+	assert_int_equal(rc, VIGIL_OK);
+	assert_int_equal(read_one(entry, len, &e, &r, &err), 1);
+	assert_true(e.violation);
+	assert_int_equal(vigil_mlist_check_digest(&e, &err), VIGIL_OK);
+	vigil_mlist_reader_free(r);
+}
+
+/* The short 20-byte zero file digest of old kernels' violations: in violations only. */
+static void test_short_zero_digest_only_in_violations(void **state)
+{
+	uint8_t dng[64] = "sha256:", entry[256];
+	struct vigil_mlist_reader *r;
+	struct vigil_mlist_entry e;
+	struct vigil_error err;
+	size_t dlen = 8 + 20, len;
+	int rc;
+
+	(void)state;
+	len = ng_entry(dng, dlen, true, entry, sizeof(entry), &rc);
+	assert_int_equal(rc, VIGIL_OK);
+	assert_int_equal(read_one(entry, len, &e, &r, &err), 1);
+	assert_true(e.violation);
+	assert_int_equal(e.file_digest_len, 20);
+	vigil_mlist_reader_free(r);
+	/* the same fields under a non-zero template digest */
+	entry[4] = 1;
+	rc = read_one(entry, len, &e, &r, &err);
+	assert_int_equal(rc, VIGIL_ERR_INVALID);
+	if (!strstr(err.msg, "sha256 digest of 20 bytes, expected 32"))
+		fail_msg("%s", err.msg);
+	vigil_mlist_reader_free(r);
+	/* and the writer refuses to store it as a measurement */
+	(void)ng_entry(dng, dlen, false, entry, sizeof(entry), &rc);
+	assert_int_equal(rc, VIGIL_ERR_INVALID);
+}
+
 static void test_pcrs_parse(void **state)
 {
 	static const char evm[] = "PCR-00: 3A3F780F11A4B49969FCAA80CD6E3957C33B2275\n"
@@ -873,6 +957,8 @@ int main(void)
 		cmocka_unit_test(test_templates),
 		cmocka_unit_test(test_encode_fields),
 		cmocka_unit_test(test_digest_mismatch),
+		cmocka_unit_test(test_violation_needs_zero_file_digest),
+		cmocka_unit_test(test_short_zero_digest_only_in_violations),
 		cmocka_unit_test(test_pcrs_parse),
 		cmocka_unit_test(test_replay_state_strict),
 	};

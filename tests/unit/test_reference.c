@@ -702,6 +702,157 @@ static void test_state(void **state)
 	free(l.buf);
 }
 
+/* A bare digest stands for its length's canonical algorithm only. */
+static void test_bare_digest_algorithm(void **state)
+{
+	struct vigil_refdb *db = db_new();
+	uint8_t d[64];
+	struct vigil_error err;
+
+	(void)state;
+	memset(d, 0x5a, sizeof(d));
+	assert_int_equal(vigil_refdb_add(db, VIGIL_REF_NS_FILES, "/a", 2, -1, d, 32, &err), VIGIL_OK);
+	assert_int_equal(vigil_refdb_lookup(db, VIGIL_REF_NS_FILES, "/a", 2, VIGIL_HASH_SHA256, d, 32),
+			 VIGIL_REF_FOUND);
+	assert_int_equal(vigil_refdb_lookup(db, VIGIL_REF_NS_FILES, "/a", 2, VIGIL_HASH_SHA3_256, d,
+					    32), VIGIL_REF_OTHER_DIGEST);
+	assert_int_equal(vigil_refdb_lookup(db, VIGIL_REF_NS_FILES, "/a", 2, VIGIL_HASH_SM3_256, d, 32),
+			 VIGIL_REF_OTHER_DIGEST);
+	assert_int_equal(vigil_refdb_lookup(db, VIGIL_REF_NS_FILES, "/a", 2, -1, d, 32),
+			 VIGIL_REF_OTHER_DIGEST);
+	assert_int_equal(vigil_refdb_add(db, VIGIL_REF_NS_FILES, "/b", 2, -1, d, 20, &err), VIGIL_OK);
+	assert_int_equal(vigil_refdb_lookup(db, VIGIL_REF_NS_FILES, "/b", 2, VIGIL_HASH_SHA1, d, 20),
+			 VIGIL_REF_FOUND);
+	assert_int_equal(vigil_refdb_lookup(db, VIGIL_REF_NS_FILES, "/b", 2, VIGIL_HASH_RMD160, d, 20),
+			 VIGIL_REF_OTHER_DIGEST);
+	assert_int_equal(vigil_refdb_add(db, VIGIL_REF_NS_FILES, "/c", 2, -1, d, 64, &err), VIGIL_OK);
+	assert_int_equal(vigil_refdb_lookup(db, VIGIL_REF_NS_FILES, "/c", 2, VIGIL_HASH_SHA512, d, 64),
+			 VIGIL_REF_FOUND);
+	assert_int_equal(vigil_refdb_lookup(db, VIGIL_REF_NS_FILES, "/c", 2, VIGIL_HASH_SHA3_512, d,
+					    64), VIGIL_REF_OTHER_DIGEST);
+	/* 24 bytes (tgr192) has no canonical algorithm: a prefix is needed */
+	assert_int_equal(vigil_refdb_add(db, VIGIL_REF_NS_FILES, "/d", 2, -1, d, 24, &err),
+			 VIGIL_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "without an algorithm prefix"));
+	assert_int_equal(vigil_refdb_add(db, VIGIL_REF_NS_FILES, "/d", 2, VIGIL_HASH_TGR192, d, 24,
+					 &err), VIGIL_OK);
+	vigil_refdb_free(db);
+}
+
+/* A measured key under a digest vigil cannot compute is neither trusted nor learned. */
+static void test_key_uncomputable_digest(void **state)
+{
+	struct vigil_keyset *other = keys_from(datafile("rsa-other-cert.der"));
+	size_t clen, siglen, n;
+	uint8_t *cert = read_all(datafile("rsa2048-cert.der"), &clen);
+	uint8_t dng[128], nng[256], sig[VIGIL_XATTR_MAX], fake[32];
+	struct vigil_privkey *key;
+	struct vigil_refcheck *rc;
+	struct vigil_refdb *db = db_new();
+	struct vigil_field f[3];
+	struct vigil_digest d;
+	struct vigil_error err;
+	struct list l;
+	int v[2] = { -1, -1 };
+	bool learned = true;
+
+	(void)state;
+	if (vigil_hash_available(VIGIL_HASH_STREEBOG_256))
+		skip();
+	memset(fake, 0x42, sizeof(fake)); /* anything: no one can check it */
+	list_start(&l);
+	assert_int_equal(vigil_field_encode_digest_ng(VIGIL_HASH_STREEBOG_256, fake, 32, dng,
+						      sizeof(dng), &n, &err), VIGIL_OK);
+	f[0] = (struct vigil_field){ VIGIL_FIELD_D_NG, dng, (uint32_t)n };
+	assert_int_equal(vigil_field_encode_name("_ima", 4, true, nng, sizeof(nng), &n, &err),
+			 VIGIL_OK);
+	f[1] = (struct vigil_field){ VIGIL_FIELD_N_NG, nng, (uint32_t)n };
+	f[2] = (struct vigil_field){ VIGIL_FIELD_BUF, cert, (uint32_t)clen };
+	list_add(&l, "ima-buf", f, 3);
+	base_fields(f, dng, nng, "/usr/bin/signed", "content", 7, &d);
+	assert_int_equal(vigil_privkey_load(datafile("rsa2048.pem"), NULL, &key, &err), VIGIL_OK);
+	assert_int_equal(vigil_sign_v2(key, VIGIL_EVM_IMA_XATTR_DIGSIG, &d, sig, sizeof(sig), &siglen,
+				       &err), VIGIL_OK);
+	f[2] = (struct vigil_field){ VIGIL_FIELD_SIG, sig, (uint32_t)siglen };
+	list_add(&l, "ima-sig", f, 3);
+	list_end(&l);
+	assert_int_equal(vigil_refdb_add(db, VIGIL_REF_NS_KEYRINGS, "_ima", 4,
+					 VIGIL_HASH_STREEBOG_256, fake, 32, &err), VIGIL_OK);
+	assert_int_equal(vigil_refcheck_new(db, other, 0, &rc, &err), VIGIL_OK);
+	run_list(&l, rc, v, &learned);
+	assert_int_equal(v[0], VIGIL_REF_UNSUPPORTED);
+	assert_false(learned);
+	assert_int_equal(v[1], VIGIL_REF_UNKNOWN_KEY);
+	vigil_refcheck_free(rc);
+	vigil_refdb_free(db);
+	vigil_privkey_free(key);
+	vigil_keyset_free(other);
+	free(cert);
+	free(l.buf);
+}
+
+/* A state whose key line was swapped (checksum redone) is refused: the references vouch for none. */
+static void test_state_forged_key(void **state)
+{
+	struct vigil_refcheck *rc, *rc2;
+	struct vigil_refdb *db;
+	struct vigil_mlist_reader *r;
+	struct vigil_mlist_entry e;
+	struct vigil_ref_result res;
+	struct vigil_digest cd, sum;
+	struct vigil_error err;
+	struct list l;
+	size_t len, olen, pos = 0;
+	uint8_t *other = read_all(datafile("rsa-other-cert.der"), &olen);
+	char *text, *forged, *key, *end, hex[65];
+
+	(void)state;
+	key_list(&l, false, &cd);
+	db = keyring_db(&cd, false);
+	assert_int_equal(vigil_refcheck_new(db, NULL, 0, &rc, &err), VIGIL_OK);
+	assert_int_equal(vigil_mlist_reader_mem(l.buf, l.len, VIGIL_HASH_SHA1, 0, &r, &err), VIGIL_OK);
+	assert_int_equal(vigil_mlist_next(r, &e, &err), 1);
+	assert_int_equal(vigil_refcheck_entry(rc, &e, &res, &err), VIGIL_OK);
+	assert_int_equal(res.verdict, VIGIL_REF_OK);
+	assert_int_equal(vigil_refcheck_save(rc, NULL, 0, &len, &err), VIGIL_OK);
+	text = malloc(len + 1);
+	assert_int_equal(vigil_refcheck_save(rc, text, len + 1, &len, &err), VIGIL_OK);
+	/* "key <hex ring> <hex der>\n": the DER becomes rsa-other's certificate */
+	key = strstr(text, "\nkey ");
+	assert_non_null(key);
+	key = strchr(key + 5, ' ') + 1;
+	end = strchr(key, '\n');
+	forged = malloc(len + 2 * olen + 128);
+	memcpy(forged, text, (size_t)(key - text));
+	pos = (size_t)(key - text);
+	for (size_t i = 0; i < olen; i++)
+		pos += (size_t)sprintf(forged + pos, "%02x", other[i]);
+	forged[pos++] = '\n';
+	forged[pos] = '\0';
+	assert_int_equal(vigil_hash_buf(VIGIL_HASH_SHA256, forged, pos, &sum, &err), VIGIL_OK);
+	for (int i = 0; i < 32; i++)
+		sprintf(hex + 2 * i, "%02x", sum.bytes[i]);
+	assert_non_null(strstr(end, "checksum sha256 "));
+	pos += (size_t)sprintf(forged + pos, "checksum sha256 %s\n", hex);
+	assert_int_equal(vigil_refcheck_new(db, NULL, 0, &rc2, &err), VIGIL_OK);
+	assert_int_equal(vigil_refcheck_load(rc2, forged, pos, &err), VIGIL_ERR_INVALID);
+	if (!strstr(err.msg, "keyring \"_ima\" is not listed"))
+		fail_msg("%s", err.msg);
+	vigil_refcheck_free(rc2);
+	/* the genuine state still loads */
+	assert_int_equal(vigil_refcheck_new(db, NULL, 0, &rc2, &err), VIGIL_OK);
+	if (vigil_refcheck_load(rc2, text, len, &err) != VIGIL_OK)
+		fail_msg("%s", err.msg);
+	vigil_refcheck_free(rc2);
+	vigil_refcheck_free(rc);
+	vigil_refdb_free(db);
+	vigil_mlist_reader_free(r);
+	free(forged);
+	free(text);
+	free(other);
+	free(l.buf);
+}
+
 /* ---------------------------------------------------------------- modsig */
 
 /* A detached PKCS#7 over content by rsa2048, as sign-file appends to modules. */
@@ -816,6 +967,9 @@ int main(void)
 		cmocka_unit_test(test_boot_aggregate_no_tpm),
 		cmocka_unit_test(test_measured_key),
 		cmocka_unit_test(test_state),
+		cmocka_unit_test(test_bare_digest_algorithm),
+		cmocka_unit_test(test_key_uncomputable_digest),
+		cmocka_unit_test(test_state_forged_key),
 		cmocka_unit_test(test_modsig_verify),
 		cmocka_unit_test(test_modsig_entry),
 	};
