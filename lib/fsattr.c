@@ -95,17 +95,6 @@ int vigil_removexattr(int fd, const char *name, struct vigil_error *err)
 	return vigil_fail_errno(err, VIGIL_ERR_IO, "%s: cannot remove", name);
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int vigil_parse_uuid(const char *text, uint8_t uuid[16], struct vigil_error *err)
 {
 	size_t i, out = 0;
@@ -120,8 +109,8 @@ int vigil_parse_uuid(const char *text, uint8_t uuid[16], struct vigil_error *err
 				goto bad;
 			continue;
 		}
-		hi = hex_digit(text[i]);
-		lo = hex_digit(text[++i]);
+		hi = vigil_hex_digit(text[i]);
+		lo = vigil_hex_digit(text[++i]);
 		if (hi < 0 || lo < 0)
 			goto bad;
 		uuid[out++] = (uint8_t)(hi << 4 | lo);

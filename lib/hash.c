@@ -197,17 +197,6 @@ void vigil_hex(const uint8_t *bytes, size_t len, char *out)
 	out[2 * len] = '\0';
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 long vigil_unhex(const char *hex, uint8_t *out, size_t max_len)
 {
 	size_t n = strlen(hex), i;
@@ -215,7 +204,7 @@ long vigil_unhex(const char *hex, uint8_t *out, size_t max_len)
 	if (n % 2 || n / 2 > max_len)
 		return -1;
 	for (i = 0; i < n / 2; i++) {
-		int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+		int hi = vigil_hex_digit(hex[2 * i]), lo = vigil_hex_digit(hex[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;

@@ -3,6 +3,7 @@
 #ifndef VIGIL_INTERNAL_H
 #define VIGIL_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <openssl/evp.h>
@@ -43,6 +44,35 @@ static inline void vigil_put_be16(uint8_t *p, uint16_t v)
 {
 	p[0] = v >> 8;
 	p[1] = v;
+}
+
+/* A measurement-list u32: little-endian, or big-endian for canonical lists on BE hosts. */
+static inline uint32_t vigil_get_u32(const uint8_t *p, bool big_endian)
+{
+	if (big_endian)
+		return vigil_get_be32(p);
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Value of one hex digit, or -1. */
+static inline int vigil_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static inline bool vigil_all_zero(const uint8_t *p, size_t len)
+{
+	uint8_t acc = 0;
+
+	for (size_t i = 0; i < len; i++)
+		acc |= p[i];
+	return acc == 0;
 }
 
 #endif

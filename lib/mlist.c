@@ -45,21 +45,6 @@ struct vigil_mlist_reader {
 	unsigned cached, cache_next;
 };
 
-static uint32_t get32(const uint8_t *p, bool be)
-{
-	if (be)
-		return vigil_get_be32(p);
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static bool all_zero(const uint8_t *p, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if (p[i])
-			return false;
-	return true;
-}
-
 /* ------------------------------------------------------------------ reader */
 
 static int reader_new(enum source src, int digest_algo, unsigned flags,
@@ -388,7 +373,7 @@ static int locate_data(struct vigil_mlist_reader *r, const struct vigil_template
 		/* No data length: a 20-byte digest, then the name's length and the name. */
 		if ((rc = need(r, pos, LEGACY_DIGEST_LEN + 4, false, "\"ima\" digest and name length", err)))
 			return rc;
-		len = get32(r->buf + r->start + pos + LEGACY_DIGEST_LEN, r->big_endian);
+		len = vigil_get_u32(r->buf + r->start + pos + LEGACY_DIGEST_LEN, r->big_endian);
 		if (len > VIGIL_IMA_NAME_MAX)
 			return entry_failf(r, VIGIL_ERR_INVALID, err,
 					   "\"ima\" name length %u exceeds %d", len, VIGIL_IMA_NAME_MAX);
@@ -401,7 +386,7 @@ static int locate_data(struct vigil_mlist_reader *r, const struct vigil_template
 	if ((rc = need(r, pos, 4, false, "template data length", err)))
 		return rc;
 	p = r->buf + r->start + pos;
-	len = get32(p, r->big_endian);
+	len = vigil_get_u32(p, r->big_endian);
 	if (len > VIGIL_MLIST_ENTRY_MAX)
 		return over_cap(r, pos + 4, len, err);
 	if ((rc = need(r, pos + 4, len, true, "template data length", err)))
@@ -423,9 +408,9 @@ static int parse_header(struct vigil_mlist_reader *r, struct vigil_mlist_entry *
 	if (avail(r) < hdr)
 		return entry_failf(r, VIGIL_ERR_INVALID, err,
 				   "truncated entry header: %zu of %zu bytes", avail(r), hdr);
-	e->pcr = get32(p, r->big_endian);
+	e->pcr = vigil_get_u32(p, r->big_endian);
 	memcpy(e->digest, p + 4, r->digest_len);
-	name_len = get32(p + 4 + r->digest_len, r->big_endian);
+	name_len = vigil_get_u32(p + 4 + r->digest_len, r->big_endian);
 	if (name_len == 0)
 		return entry_fail(r, VIGIL_ERR_INVALID, "template name length 0", err);
 	if (name_len > VIGIL_TEMPLATE_NAME_MAX)
@@ -475,7 +460,7 @@ int vigil_mlist_next(struct vigil_mlist_reader *r, struct vigil_mlist_entry *e,
 	e->raw = r->buf + r->start;
 	e->size = (uint32_t)(data_pos + data_len);
 	/* Candidate violation: the template decoder accepts its short zero digest. */
-	e->violation = all_zero(e->digest, e->digest_len);
+	e->violation = vigil_all_zero(e->digest, e->digest_len);
 	if (vigil_template_decode(t, e->raw + data_pos, data_len, r->big_endian, e, &inner))
 		return entry_fail(r, inner.code, inner.msg, err);
 	/*
@@ -483,7 +468,7 @@ int vigil_mlist_next(struct vigil_mlist_reader *r, struct vigil_mlist_entry *e,
 	 * zero template digest over a real file digest is no violation: the
 	 * entry is checked (and fails) like any other with a wrong digest.
 	 */
-	if (e->violation && e->file_digest && !all_zero(e->file_digest, e->file_digest_len))
+	if (e->violation && e->file_digest && !vigil_all_zero(e->file_digest, e->file_digest_len))
 		e->violation = false;
 	r->start += e->size;
 	r->offset += e->size;
@@ -563,7 +548,7 @@ int vigil_mlist_check_digest(const struct vigil_mlist_entry *e, struct vigil_err
 
 		if ((rc = vigil_mlist_template_digest(e, VIGIL_HASH_SHA1, &s, err)) != VIGIL_OK)
 			return rc;
-		if (memcmp(s.bytes, e->digest, 20) == 0 && all_zero(e->digest + 20, e->digest_len - 20))
+		if (memcmp(s.bytes, e->digest, 20) == 0 && vigil_all_zero(e->digest + 20, e->digest_len - 20))
 			return VIGIL_OK;
 	}
 	vigil_hex(e->digest, e->digest_len, stored);

@@ -469,17 +469,6 @@ static bool val_is(const struct token *t, const char *s)
 
 /* ============================================================ values */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * kstrtoull(): optional '+', for base 16 an optional 0x when a digit
  * follows, then at least one digit, nothing after, no overflow.
@@ -492,12 +481,12 @@ static bool parse_u64(const char *s, size_t n, unsigned base, uint64_t *out)
 	if (i < n && s[i] == '+')
 		i++;
 	if (base == 16 && n - i > 2 && s[i] == '0' && (s[i + 1] | 0x20) == 'x' &&
-	    hexval(s[i + 2]) >= 0)
+	    vigil_hex_digit(s[i + 2]) >= 0)
 		i += 2;
 	if (i == n)
 		return false;
 	for (; i < n; i++) {
-		int d = hexval(s[i]);
+		int d = vigil_hex_digit(s[i]);
 
 		if (d < 0 || (unsigned)d >= base || v > (UINT64_MAX - (unsigned)d) / base)
 			return false;
@@ -520,9 +509,9 @@ static bool parse_uuid(const char *s, size_t n, uint8_t out[16])
 				return false;
 			continue;
 		}
-		if (hexval(s[i]) < 0 || hexval(s[i + 1]) < 0)
+		if (vigil_hex_digit(s[i]) < 0 || vigil_hex_digit(s[i + 1]) < 0)
 			return false;
-		out[o++] = (uint8_t)(hexval(s[i]) << 4 | hexval(s[i + 1]));
+		out[o++] = (uint8_t)(vigil_hex_digit(s[i]) << 4 | vigil_hex_digit(s[i + 1]));
 		i += 2;
 	}
 	return true;

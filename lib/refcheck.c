@@ -445,15 +445,6 @@ static bool is_boot_aggregate(const struct vigil_mlist_entry *e)
 	return e->file_name_len == 14 && memcmp(e->file_name, "boot_aggregate", 14) == 0;
 }
 
-static bool all_zero(const uint8_t *p, size_t len)
-{
-	uint8_t acc = 0;
-
-	for (size_t i = 0; i < len; i++)
-		acc |= p[i];
-	return acc == 0;
-}
-
 /*
  * Without a TPM the kernel (and vigild) records boot_aggregate as zeros, and
  * the boot PCRs read as zeros.  That pair is consistent; a zero aggregate next
@@ -465,10 +456,10 @@ static bool no_tpm_boot(const struct vigil_pcrs *pcrs, const struct vigil_mlist_
 	const struct vigil_hash_info *info = vigil_hash_by_id(e->file_algo);
 	int last = e->file_algo == VIGIL_HASH_SHA1 ? 7 : 9;
 
-	if (!bank || !info || !all_zero(e->file_digest, e->file_digest_len))
+	if (!bank || !info || !vigil_all_zero(e->file_digest, e->file_digest_len))
 		return false;
 	for (int i = 0; i <= last; i++)
-		if (!all_zero(bank->pcr[i], info->digest_len))
+		if (!vigil_all_zero(bank->pcr[i], info->digest_len))
 			return false;
 	return true;
 }

@@ -466,24 +466,13 @@ bool vigil_refdb_keyring_ignored(const struct vigil_refdb *db, const char *name,
 
 /* -------------------------------------------------------- sha256sum files */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Exactly len hex digits, even, at most VIGIL_MAX_DIGEST bytes; returns bytes or -1. */
 static long parse_hex(const char *s, size_t len, uint8_t *out)
 {
 	if (len == 0 || len % 2 || len / 2 > VIGIL_MAX_DIGEST)
 		return -1;
 	for (size_t i = 0; i < len; i += 2) {
-		int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+		int hi = vigil_hex_digit(s[i]), lo = vigil_hex_digit(s[i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;

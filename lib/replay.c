@@ -185,17 +185,6 @@ struct vigil_pcr_bank *vigil_pcrs_bank(struct vigil_pcrs *p, int algo, bool crea
 	return b;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Hex digits, spaces allowed between bytes (sysfs pcrs); returns bytes or -1. */
 static long parse_hex_spaced(const char *s, size_t len, uint8_t *out, size_t max)
 {
@@ -210,8 +199,8 @@ static long parse_hex_spaced(const char *s, size_t len, uint8_t *out, size_t max
 		}
 		if (i + 1 >= len || n == max)
 			return -1;
-		hi = hex_digit(s[i]);
-		lo = hex_digit(s[i + 1]);
+		hi = vigil_hex_digit(s[i]);
+		lo = vigil_hex_digit(s[i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		out[n++] = (uint8_t)(hi << 4 | lo);

@@ -171,21 +171,6 @@ int vigil_template_lookup(const char *name, size_t len, struct vigil_template *o
 
 /* ------------------------------------------------------------------ decode */
 
-static uint32_t get32(const uint8_t *p, bool be)
-{
-	if (be)
-		return vigil_get_be32(p);
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static bool all_zero(const uint8_t *p, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if (p[i])
-			return false;
-	return true;
-}
-
 static int field_fail(struct vigil_error *err, unsigned idx, int id, const char *what)
 {
 	return vigil_fail(err, VIGIL_ERR_INVALID, "field %u (%s): %s", idx, field_names[id], what);
@@ -256,7 +241,7 @@ static int decode_digest_algo(const struct vigil_field *f, unsigned idx, bool ty
 	}
 	dlen = f->len - plen - 1;
 	if (dlen != info->digest_len &&
-	    !(e->violation && dlen == LEGACY_DIGEST_LEN && all_zero(nul + 1, dlen))) {
+	    !(e->violation && dlen == LEGACY_DIGEST_LEN && vigil_all_zero(nul + 1, dlen))) {
 		snprintf(msg, sizeof(msg), "%s digest of %zu bytes, expected %zu", info->name, dlen,
 			 info->digest_len);
 		return field_fail(err, idx, f->id, msg);
@@ -350,7 +335,7 @@ static int split_legacy(const uint8_t *data, uint32_t len, bool be, struct vigil
 	if (len < LEGACY_DIGEST_LEN + 4)
 		return vigil_fail(err, VIGIL_ERR_INVALID, "\"ima\" template data of %u bytes is truncated",
 				  len);
-	nlen = get32(data + LEGACY_DIGEST_LEN, be);
+	nlen = vigil_get_u32(data + LEGACY_DIGEST_LEN, be);
 	if (nlen != len - LEGACY_DIGEST_LEN - 4)
 		return vigil_fail(err, VIGIL_ERR_INVALID,
 				  "\"ima\" name length %u does not match the %u bytes left", nlen,
@@ -374,7 +359,7 @@ static int split_fields(const struct vigil_template *t, const uint8_t *data, uin
 			return vigil_fail(err, VIGIL_ERR_INVALID,
 					  "field %u (%s): length missing at template data byte %u", i,
 					  field_names[t->fields[i]], pos);
-		flen = get32(data + pos, be);
+		flen = vigil_get_u32(data + pos, be);
 		pos += 4;
 		if (flen > len - pos)
 			return vigil_fail(err, VIGIL_ERR_INVALID,
