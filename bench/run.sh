@@ -7,6 +7,8 @@ bash scripts/setup.sh >/dev/null
 command -v bc >/dev/null && command -v cpio >/dev/null || apt-get install -y -qq bc cpio >/dev/null
 [ -d build ] || meson setup build >/dev/null
 ninja -C build >/dev/null
+ninja -C build policy_match_bench >/dev/null
+echo "policy match (30 rules):"; ./build/policy_match_bench
 bash bench/hash.sh
 bash bench/sign.sh
 bash bench/replay.sh
