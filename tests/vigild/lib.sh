@@ -44,8 +44,18 @@ check() {
 	if "$@"; then ok "$what"; else not_ok "$what"; fi
 }
 
+skip_check() { # DESCRIPTION REASON: counted neither passed nor failed
+	SKIPPED=$((${SKIPPED:-0} + 1))
+	echo "ok - $1 # SKIP $2"
+}
+
+# check_evmctl DESCRIPTION COMMAND...: check, or skip when evmctl is missing.
+check_evmctl() {
+	if command -v evmctl >/dev/null; then check "$@"; else skip_check "$1" "no evmctl"; fi
+}
+
 finish() {
-	echo "$PASSED passed, $FAILED failed"
+	echo "$PASSED passed, $FAILED failed${SKIPPED:+, $SKIPPED skipped}"
 	[ "$FAILED" -eq 0 ]
 }
 
@@ -70,14 +80,14 @@ cleanup() {
 	[ -n "$WORK" ] && [ -z "${KEEP:-}" ] && rm -rf "$WORK"
 }
 
-# A 64 MiB ext4 image mounted at $MNT: the only filesystem the tests mark.
+# An ext4 image (64 MiB, or $IMG_SIZE) mounted at $MNT: the only filesystem the tests mark.
 setup_mount() {
 	WORK=$(mktemp -d /tmp/vigild-test.XXXXXX)
 	trap cleanup EXIT
 	trap 'exit 130' INT TERM # so that the EXIT trap unmounts
 	MNT=$WORK/mnt
 	mkdir -p "$MNT" "$WORK/run" "$WORK/state"
-	truncate -s 64M "$WORK/img"
+	truncate -s "${IMG_SIZE:-64M}" "$WORK/img"
 	mkfs.ext4 -q -F "$WORK/img" || skip "mkfs.ext4 failed"
 	mount -o loop "$WORK/img" "$MNT" || skip "cannot loop-mount an ext4 image"
 	mountpoint -q "$MNT" || skip "$MNT is not a mount point"
@@ -118,7 +128,8 @@ write_config() {
 start_daemon() {
 	DLOG=$WORK/vigild.$((${DLOG_N:=0} + 1)).log
 	DLOG_N=$((DLOG_N + 1))
-	timeout "$DAEMON_TIMEOUT" "$VIGILD" -c "$WORK/vigild.conf" "$@" >"$DLOG" 2>&1 &
+	LOG_MARK=0
+	timeout -k 5 "$DAEMON_TIMEOUT" "$VIGILD" -c "$WORK/vigild.conf" "$@" >"$DLOG" 2>&1 &
 	local tpid=$! i
 	disown "$tpid" # no "Killed" job notice when a test kills it
 	for i in $(seq 100); do
@@ -129,20 +140,28 @@ start_daemon() {
 		kill -0 "$tpid" 2>/dev/null || break
 		sleep 0.1
 	done
+	# Not ready: kill timeout and the daemon under it, whatever state they are in.
+	local child
+	child=$(ps -o pid= --ppid "$tpid" 2>/dev/null)
+	[ -n "$child" ] && kill -KILL $child 2>/dev/null
+	kill -KILL "$tpid" 2>/dev/null
 	DPID=
 	return 1
 }
 
+# stop_daemon: SIGTERM; a daemon still there after 5 s is a failure (then SIGKILL).
 stop_daemon() {
 	[ -n "$DPID" ] || return 0
 	kill -TERM "$DPID" 2>/dev/null
 	local i
 	for i in $(seq 50); do
-		kill -0 "$DPID" 2>/dev/null || break
+		kill -0 "$DPID" 2>/dev/null || { DPID=; return 0; }
 		sleep 0.1
 	done
+	not_ok "vigild (pid $DPID) did not exit within 5 s of SIGTERM: killed"
 	kill -KILL "$DPID" 2>/dev/null
 	DPID=
+	return 1
 }
 
 # runs FILE [ARGS]: exit status of running it, and its stderr in $RUN_ERR.
@@ -157,10 +176,17 @@ denied() {
 	[ $? -ne 0 ] && [[ $err == *"Operation not permitted"* ]]
 }
 
-# log_has PATTERN: the current daemon's log has a line matching PATTERN (grep -E).
+# log_mark: remember the log's size; log_has then only looks at what came after.
+LOG_MARK=0
+log_mark() {
+	LOG_MARK=$(stat -c %s "$DLOG" 2>/dev/null || echo 0)
+}
+
+# log_has PATTERN: the current daemon's log, after the last log_mark (or
+# start_daemon), has a line matching PATTERN (grep -E).
 log_has() {
 	sleep 0.2
-	grep -qE "$1" "$DLOG"
+	tail -c +"$((LOG_MARK + 1))" "$DLOG" | grep -qE "$1"
 }
 
 # entries_for PATH: how many measurement list entries name PATH.
@@ -170,7 +196,6 @@ entries_for() {
 
 # The list replays to the PCRs vigild wrote (evmctl reads bank,file pairs).
 replays() {
-	command -v evmctl >/dev/null || return 0
 	evmctl ima_measurement --pcrs "sha1,$WORK/run/pcrs-sha1" \
 		--pcrs "sha256,$WORK/run/pcrs-sha256" \
 		"$WORK/run/binary_runtime_measurements" 2>&1 |

@@ -57,6 +57,12 @@ kill -HUP "$DPID"
 check "SIGHUP with a broken policy keeps the current one" log_has "reload failed, keeping"
 check "... still enforcing it" denied "$MNT/reload"
 check "... and signed binaries still run" runs "$MNT/true"
+mv "$WORK/vigild.conf" "$WORK/vigild.conf.away"
+log_mark
+kill -HUP "$DPID"
+check "SIGHUP with the config file gone is an error" log_has "reload failed, keeping.*cannot open config"
+check "... and the current config stays (still enforcing)" denied "$MNT/reload"
+mv "$WORK/vigild.conf.away" "$WORK/vigild.conf"
 stop_daemon
 write_config log 'measure func=BPRM_CHECK mask=MAY_EXEC
 measure func=FILE_CHECK mask=^MAY_READ uid=0'
@@ -68,7 +74,7 @@ check "restart: the list is resumed with its $n entries" log_has ": $n entries"
 runs "$MNT/later"
 check "restart: new entries are appended after the old ones" \
 	test "$(wc -l <"$WORK/run/ascii_runtime_measurements")" -eq $((n + 1))
-check "restart: the list still replays to the PCRs" replays
+check_evmctl "restart: the list still replays to the PCRs" replays
 check "vigild --status shows the entry count" \
 	bash -c "'$VIGILD' -c '$WORK/vigild.conf' --status | grep -qx 'entries $((n + 1))'"
 stop_daemon
@@ -157,5 +163,28 @@ check "a bad mode names file:line" grep -q "bad.conf:1: mode: 'strict' is not" "
 printf 'measure func=BPRM_CHECK bogus=1\n' >"$WORK/policy"
 "$VIGILD" -c "$WORK/vigild.conf" --check >"$WORK/badpol.log" 2>&1
 check "an invalid policy is refused with file:line:col" grep -q "policy:1:" "$WORK/badpol.log"
+
+write_config enforce 'measure func=BPRM_CHECK' 'unlimited_queue = no'
+"$VIGILD" -c "$WORK/vigild.conf" --check >"$WORK/uq.log" 2>&1
+check "enforce mode with 'unlimited_queue = no' is refused (exit 2)" \
+	bash -c "[ $? -eq 2 ] && grep -q \"'unlimited_queue = no' in enforce mode\" '$WORK/uq.log'"
+write_config enforce 'measure func=BPRM_CHECK' 'mark_type = mount'
+"$VIGILD" -c "$WORK/vigild.conf" --check >"$WORK/mt.log" 2>&1
+check "enforce mode with 'mark_type = mount' warns about the unshare bypass" \
+	grep -q "'mark_type = mount' in enforce mode: an unprivileged 'unshare -Urm'" "$WORK/mt.log"
+write_config log 'measure func=BPRM_CHECK'
+"$VIGILD" -c "$WORK/vigild.conf" --check >"$WORK/fs.log" 2>&1
+check "the default mark is a filesystem mark" grep -q "ext4, fsmagic 0xef53, filesystem mark" "$WORK/fs.log"
+mkdir -p "$MNT/own"
+write_config log 'measure func=BPRM_CHECK' "state_dir = $MNT/own/state"
+"$VIGILD" -c "$WORK/vigild.conf" --check >"$WORK/own.log" 2>&1
+check "a state_dir on the marked filesystem is refused (exit 2)" \
+	bash -c "[ $? -eq 2 ] && grep -q 'state_dir $MNT/own/state is on the marked filesystem' '$WORK/own.log'"
+cp "$WORK/policy" "$MNT/own/policy"
+write_config log 'measure func=BPRM_CHECK'
+sed -i "s|^policy = .*|policy = $MNT/own/policy|" "$WORK/vigild.conf"
+"$VIGILD" -c "$WORK/vigild.conf" --check >"$WORK/own.log" 2>&1
+check "a policy on the marked filesystem is refused" \
+	grep -q "policy $MNT/own/policy is on the marked filesystem" "$WORK/own.log"
 
 finish

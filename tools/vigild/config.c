@@ -38,7 +38,7 @@ void config_defaults(struct vigild_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->mode = MODE_LOG;
-	c->mark_type = MARK_MOUNT;
+	c->mark_type = MARK_FILESYSTEM;
 	c->state_dir = strdup("/var/lib/vigil");
 	c->run_dir = strdup("/run/vigil");
 	c->hash_algo = VIGIL_HASH_SHA256;

@@ -21,6 +21,7 @@
 #include <sys/fanotify.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vigild.h"
@@ -42,9 +43,10 @@ static struct {
 	unsigned ignore_flags;    /* FAN_MARK_IGNORE or the older FAN_MARK_IGNORED_MASK */
 	struct vigild_fsinfo fs[VIGILD_MAX_MARKS];
 	unsigned nfs;
-	pid_t self[VIGILD_MAX_THREADS];
+	atomic_int self[VIGILD_MAX_THREADS]; /* 0: a slot claimed, not yet written */
 	atomic_uint nself;
 	bool fail_closed;
+	atomic_bool draining;      /* stopping: no new work, answer at once */
 } fan = { .fd = -1, .ignore_flags = FAN_MARK_IGNORE };
 
 /* ------------------------------------------------------------ mark targets */
@@ -260,22 +262,26 @@ int fan_add_marks(struct vigil_error *err)
 	return VIGIL_OK;
 }
 
+/* Any thread may register at any time: each claims its own slot. */
 void fan_register_self(pid_t tid)
 {
-	unsigned n = atomic_load(&fan.nself);
+	unsigned n = atomic_fetch_add(&fan.nself, 1);
 
-	if (n < VIGILD_MAX_THREADS) {
-		fan.self[n] = tid;
-		atomic_store(&fan.nself, n + 1);
-	}
+	if (n < VIGILD_MAX_THREADS)
+		atomic_store(&fan.self[n], (int)tid);
+	else
+		vlog(VLOG_ERR, "vigild: more than %d threads: thread %d not registered",
+		     VIGILD_MAX_THREADS, (int)tid);
 }
 
 static bool is_self(pid_t tid)
 {
 	unsigned n = atomic_load(&fan.nself);
 
+	if (n > VIGILD_MAX_THREADS)
+		n = VIGILD_MAX_THREADS;
 	for (unsigned i = 0; i < n; i++)
-		if (fan.self[i] == tid)
+		if (atomic_load(&fan.self[i]) == (int)tid)
 			return true;
 	return false;
 }
@@ -364,6 +370,12 @@ static void dispatch(const struct fanotify_event_metadata *m)
 	if ((m->mask & perm) && is_self(m->pid)) {
 		fan_respond(m->fd, true, false);
 		close(m->fd);
+	} else if ((m->mask & perm) && atomic_load(&fan.draining)) {
+		/* Shutting down: no new work; answer as the mode wants. */
+		fan_respond(m->fd, !fan.fail_closed, fan.fail_closed);
+		if (fan.fail_closed)
+			metrics_inc(M_DENIED);
+		close(m->fd);
 	} else if (m->mask & perm) {
 		if (!workers_submit(&job))
 			overload(m);
@@ -374,14 +386,44 @@ static void dispatch(const struct fanotify_event_metadata *m)
 	}
 }
 
+/*
+ * The kernel could not open the event's file for us (no descriptor or
+ * memory left): it has already denied that open.  Not a reason to stop,
+ * which would let everything through: count it, say so now and then.
+ */
+static void read_error(int e)
+{
+	static time_t last;
+	static unsigned long since;
+	time_t now = time(NULL);
+
+	metrics_inc(M_READ_ERRORS);
+	since++;
+	if (now != last) {
+		vlog(VLOG_ERR, "vigild: reading fanotify events: %s (%lu such events denied by the "
+		     "kernel since the last message)", strerror(e), since);
+		last = now;
+		since = 0;
+	}
+	/* Give whatever holds the resources a moment; the event is gone anyway. */
+	nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+}
+
 static int read_events(void)
 {
 	static char buf[READ_BUF] __attribute__((aligned(8)));
 	const struct fanotify_event_metadata *m = (const void *)buf;
 	ssize_t len = read(fan.fd, buf, sizeof(buf));
 
-	if (len < 0)
-		return errno == EINTR || errno == EAGAIN ? 0 : -1;
+	if (len < 0) {
+		if (errno == EINTR || errno == EAGAIN)
+			return 0;
+		if (errno == EMFILE || errno == ENFILE || errno == ENOMEM) {
+			read_error(errno);
+			return 0;
+		}
+		return -1;
+	}
 	for (; FAN_EVENT_OK(m, len); m = FAN_EVENT_NEXT(m, len)) {
 		if (m->vers != FANOTIFY_METADATA_VERSION) {
 			vlog(VLOG_ERR, "vigild: fanotify metadata version %u, expected %u", m->vers,
@@ -417,6 +459,30 @@ int fan_loop(int signal_fd, int (*on_signal)(void), atomic_bool *stop)
 			atomic_store(stop, true);
 	}
 	return 0;
+}
+
+/*
+ * Shutdown: the workers may still be deciding queued events, and opening
+ * files on the marked filesystem while they do; keep answering (their own
+ * events at once, everyone else's as the mode wants) until they are gone.
+ */
+void fan_drain(int wake_fd)
+{
+	struct pollfd p[2] = { { fan.fd, POLLIN, 0 }, { wake_fd, POLLIN, 0 } };
+
+	atomic_store(&fan.draining, true);
+	for (;;) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			vlog(VLOG_ERR, "vigild: poll: %s", strerror(errno));
+			return;
+		}
+		if ((p[0].revents & POLLIN) && read_events() != 0)
+			vlog(VLOG_ERR, "vigild: reading fanotify events: %s", strerror(errno));
+		if (p[1].revents & POLLIN)
+			return;
+	}
 }
 
 void fan_close(void)

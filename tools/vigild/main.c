@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -43,6 +45,7 @@ static pthread_mutex_t hk_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t hk_wake = PTHREAD_COND_INITIALIZER;
 static bool hk_ready;
 static bool watching_opens; /* the marks include FAN_OPEN_PERM */
+static bool config_existed; /* start-up read a config file */
 
 static void usage(FILE *f)
 {
@@ -114,6 +117,7 @@ static int load_config(const struct options *o, struct vigil_error *err)
 	int rc;
 
 	config_defaults(&cfg);
+	config_existed = access(o->config, F_OK) == 0;
 	if ((rc = config_load(&cfg, o->config, !o->config_given, err)) != VIGIL_OK)
 		return rc;
 	if (o->mode >= 0)
@@ -221,7 +225,8 @@ static void reload(void)
 
 	notify_send("RELOADING=1");
 	config_defaults(&fresh);
-	rc = config_load(&fresh, cfg.file, true, &err);
+	/* A config that vanished is an error, unless there never was one. */
+	rc = config_load(&fresh, cfg.file, !config_existed, &err);
 	if (rc == VIGIL_OK)
 		rc = rules_load(&fresh, &r, &err);
 	if (rc != VIGIL_OK) {
@@ -376,6 +381,36 @@ static void start_attrib(void)
 	attrib_close();
 }
 
+/* Descriptors vigild needs besides one per queued event (state, metrics, workers' opens). */
+#define FD_RESERVE 256
+
+/*
+ * Every queued event holds a descriptor.  Running out makes the kernel
+ * deny events it cannot hand over: take the hard limit and keep the queue
+ * below it.
+ */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY &&
+	    (rlim_t)cfg.queue_size + FD_RESERVE > rl.rlim_cur) {
+		unsigned q = rl.rlim_cur > FD_RESERVE + 16 ? (unsigned)(rl.rlim_cur - FD_RESERVE) : 16;
+
+		vlog(VLOG_WARN, "vigild: queue_size %u does not fit the descriptor limit %llu "
+		     "(RLIMIT_NOFILE, less %d in reserve): using %u; raise LimitNOFILE",
+		     cfg.queue_size, (unsigned long long)rl.rlim_cur, FD_RESERVE, q);
+		cfg.queue_size = q;
+	}
+}
+
 static int start(const struct options *o, struct vigil_error *err)
 {
 	struct vigild_settings s = { cfg.mode, cfg.hash_algo, cfg.template_name, cfg.audit };
@@ -389,6 +424,7 @@ static int start(const struct options *o, struct vigil_error *err)
 
 	rules_put(r);
 	watching_opens = fo.want_open_perm;
+	raise_nofile();
 	if ((rc = open_state(o, err)) != VIGIL_OK || (rc = cache_init(cfg.cache_size, err)) != 0 ||
 	    (rc = block_signals(err)) != VIGIL_OK || (rc = fan_init(&fo, err)) != VIGIL_OK)
 		return rc;
@@ -402,12 +438,42 @@ static int start(const struct options *o, struct vigil_error *err)
 	return fan_add_marks(err);
 }
 
+static void *join_workers(void *arg)
+{
+	uint64_t one = 1;
+
+	workers_stop();
+	if (write(*(int *)arg, &one, sizeof(one)) != sizeof(one))
+		vlog(VLOG_ERR, "vigild: cannot wake the reader: %s", strerror(errno));
+	return NULL;
+}
+
+/*
+ * Queued events are decided and answered before the group goes, and the
+ * reader keeps answering meanwhile: a worker opening a file on the marked
+ * filesystem waits for an answer that only the reader can give.
+ */
+static void drain_workers(void)
+{
+	int efd = eventfd(0, EFD_CLOEXEC);
+	pthread_t joiner;
+
+	if (efd < 0 || pthread_create(&joiner, NULL, join_workers, &efd) != 0) {
+		vlog(VLOG_WARN, "vigild: stopping the workers without a reader");
+		workers_stop();
+	} else {
+		fan_drain(efd);
+		pthread_join(joiner, NULL);
+	}
+	if (efd >= 0)
+		close(efd);
+}
+
 static void stop(void)
 {
 	notify_send("STOPPING=1");
 	atomic_store(&stopping, true);
-	/* Queued events are decided and answered before the group goes. */
-	workers_stop();
+	drain_workers();
 	fan_close();
 	attrib_close();
 	wake_housekeeper();
@@ -419,6 +485,63 @@ static void stop(void)
 	rules_install(NULL);
 }
 
+/* Where vigild reads or writes after the marks are on must not be marked. */
+static int check_own_file(const char *what, const char *path, struct vigil_error *err)
+{
+	char parent[PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	if (!path || !*path)
+		return VIGIL_OK;
+	if (stat(path, &st) != 0) {
+		/* Not there yet (state_dir, metrics): its directory decides. */
+		snprintf(parent, sizeof(parent), "%s", path);
+		slash = strrchr(parent, '/');
+		if (!slash)
+			snprintf(parent, sizeof(parent), ".");
+		else if (slash == parent)
+			parent[1] = '\0';
+		else
+			*slash = '\0';
+		if (stat(parent, &st) != 0)
+			return VIGIL_OK;
+	}
+	if (fan_fsinfo(st.st_dev))
+		return vd_fail(err, VIGIL_ERR_INVALID, "%s %s is on the marked filesystem %s: vigild "
+			       "would wait for itself; move it off the marked filesystems", what,
+			       path, fan_fsinfo(st.st_dev)->mount);
+	return VIGIL_OK;
+}
+
+static int check_own_files(struct vigil_error *err)
+{
+	const char *lists[][2] = { { "key file", cfg.keys }, { "EVM key file", cfg.evm_keys } };
+	int rc;
+
+	if ((rc = check_own_file("config", cfg.file, err)) != VIGIL_OK ||
+	    (rc = check_own_file("policy", cfg.policy, err)) != VIGIL_OK ||
+	    (rc = check_own_file("EVM HMAC key", cfg.evm_hmac_key, err)) != VIGIL_OK ||
+	    (rc = check_own_file("run_dir", cfg.run_dir, err)) != VIGIL_OK ||
+	    (rc = check_own_file("state_dir", cfg.state_dir, err)) != VIGIL_OK ||
+	    (rc = check_own_file("metrics file", cfg.metrics, err)) != VIGIL_OK)
+		return rc;
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		char buf[PATH_MAX * 4], *save = NULL;
+
+		if (!lists[i][1])
+			continue;
+		snprintf(buf, sizeof(buf), "%s", lists[i][1]);
+		for (char *k = strtok_r(buf, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
+			while (*k == ' ')
+				k++;
+			if ((rc = check_own_file(lists[i][0], k, err)) != VIGIL_OK)
+				return rc;
+		}
+	}
+	return VIGIL_OK;
+}
+
 static int prepare(const struct options *o, struct vigil_error *err)
 {
 	struct vigild_rules *r = NULL;
@@ -428,11 +551,20 @@ static int prepare(const struct options *o, struct vigil_error *err)
 	};
 	int rc;
 
+	if (cfg.mode == MODE_ENFORCE && !cfg.unlimited_queue)
+		return vd_fail(err, VIGIL_ERR_INVALID, "%s: 'unlimited_queue = no' in enforce mode: "
+			       "permission events lost to a queue overflow are allowed by the "
+			       "kernel (fail-open); remove it or use another mode", cfg.file);
+	if (cfg.mode == MODE_ENFORCE && cfg.mark_type == MARK_MOUNT)
+		vlog(VLOG_WARN, "vigild: 'mark_type = mount' in enforce mode: an unprivileged "
+		     "'unshare -Urm' copies the mounts without their marks and bypasses "
+		     "appraisal; use the default 'mark_type = filesystem'");
 	warm_up_openssl();
 	if ((rc = rules_load(&cfg, &r, err)) != VIGIL_OK)
 		return rc;
 	rules_install(r);
-	if ((rc = fan_check_targets(&fo, err)) != VIGIL_OK)
+	if ((rc = fan_check_targets(&fo, err)) != VIGIL_OK ||
+	    (rc = check_own_files(err)) != VIGIL_OK)
 		return rc;
 	report(r);
 	if (o->check || o->verbose)

@@ -42,6 +42,9 @@ static const struct {
 			  "FAN_Q_OVERFLOW events: the kernel dropped events" },
 	[M_QUEUE_FULL] = { "vigild_queue_full_total", "counter",
 			   "Events answered without a decision because the work queue was full" },
+	[M_READ_ERRORS] = { "vigild_fanotify_read_errors_total", "counter",
+			    "Events the kernel could not hand over (EMFILE, ENFILE, ENOMEM): it "
+			    "denied them" },
 	[M_INTERNAL_ERRORS] = { "vigild_internal_errors_total", "counter",
 				"Events that could not be decided (denied in enforce mode)" },
 	[M_DENIED] = { "vigild_denied_total", "counter", "Opens and execs denied" },

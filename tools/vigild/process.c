@@ -31,7 +31,6 @@ struct work {
 	int pcr;
 	bool require_sig;
 	bool need_measure, need_appraise, need_audit;
-	bool ignore_marked;
 	uint8_t ima[VIGIL_XATTR_MAX];
 	size_t ima_len;
 	struct vigild_appraisal app;  /* fresh or from the cache */
@@ -213,13 +212,27 @@ static struct vigild_stamp stamp_after(const struct work *w)
 	return stamp_of(&w->ev.st);
 }
 
-/* A cached failure in enforce mode: the event must keep coming, to be denied. */
-static bool denied_before(const struct work *w)
+static bool same_stamp(const struct vigild_stamp *a, const struct vigild_stamp *b)
 {
-	const struct vigild_appraised *c = &w->e->appraised[w->ev.vfunc];
+	return a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns && a->size == b->size;
+}
 
-	return S.mode == MODE_ENFORCE && (w->res.actions & VIGIL_POLICY_APPRAISE) &&
-	       !w->need_appraise && c->code != VIGIL_OK;
+/* Adds the ignore mark; takes it back if the file changed since it was hashed. */
+static void ignore_if_unchanged(struct work *w, const struct vigild_stamp *hashed)
+{
+	struct stat now;
+	struct vigild_stamp cur;
+
+	if (!fan_ignore_add(w->ev.fd, w->ev.fan_mask))
+		return;
+	if (fstat(w->ev.fd, &now) == 0) {
+		cur = stamp_of(&now);
+		if (same_stamp(&cur, hashed))
+			return;
+		vlog(VLOG_DEBUG, "vigild: %s changed while it was measured: not cached",
+		     w->ev.path);
+	}
+	fan_ignore_remove(w->ev.fd, w->ev.fan_mask);
 }
 
 static bool decide_cached(struct work *w)
@@ -235,18 +248,24 @@ static bool decide_cached(struct work *w)
 		return S.mode != MODE_ENFORCE;
 	}
 	plan(w);
-	/* Before hashing: a write while we hash clears it again. */
-	if (cacheable(w) && !denied_before(w))
-		w->ignore_marked = fan_ignore_add(w->ev.fd, w->ev.fan_mask);
 	ok = run(w, &err);
 	st = stamp_after(w);
+	denied = ok && (w->res.actions & VIGIL_POLICY_APPRAISE) && w->app.code != VIGIL_OK &&
+		 S.mode == MODE_ENFORCE;
+	/*
+	 * Only a committed, successful allow is cached in the kernel, and only
+	 * after the decision: while we hash, every other open of the inode
+	 * must still reach us (it waits on the cache entry, then gets the same
+	 * answer).  A write between hashing and the mark would not clear it,
+	 * so look again once the mark is on.
+	 */
+	if (ok && !denied && cacheable(w))
+		ignore_if_unchanged(w, &st);
 	cache_release(w->e, &st);
 	if (!ok) {
 		internal_error(w, &err);
 		return S.mode != MODE_ENFORCE;
 	}
-	denied = (w->res.actions & VIGIL_POLICY_APPRAISE) && w->app.code != VIGIL_OK &&
-		 S.mode == MODE_ENFORCE;
 	if (w->app_fresh && w->app.code != VIGIL_OK)
 		log_failure(w, denied);
 	return !denied;
@@ -287,8 +306,6 @@ void process_event(const struct vigild_job *job)
 	w.ev.tid = job->tid;
 	w.r = rules_get();
 	allow = decide(&w, job->mask);
-	if (!allow && w.ignore_marked)
-		fan_ignore_remove(job->fd, w.ev.fan_mask);
 	fan_respond(job->fd, allow, S.audit && (w.app.code != VIGIL_OK || !allow));
 	close(job->fd);
 	rules_put(w.r);

@@ -131,6 +131,7 @@ enum vigild_counter {
 	M_PCR10_EXTENDS,
 	M_OVERFLOWS,
 	M_QUEUE_FULL,
+	M_READ_ERRORS,
 	M_INTERNAL_ERRORS,
 	M_DENIED,
 	M_EVENTS,
@@ -250,6 +251,8 @@ void fan_ignore_remove(int fd, uint64_t mask);
 /* Both permission bits, for a file named by path (an O_PATH fd's /proc link). */
 void fan_ignore_remove_path(const char *path);
 void fan_ignore_flush(void);
+/* After the loop: answer events without new work until wake_fd is readable. */
+void fan_drain(int wake_fd);
 void fan_close(void);
 
 /* --------------------------------------------------------------- attrib.c */
