@@ -18,6 +18,7 @@
 #include <openssl/x509.h>
 
 #include <vigil/key.h>
+#include "testutil.h"
 
 /*
  * Expected keyids.  Private keys: the 4 bytes after "0302xx" in the output of
@@ -35,37 +36,6 @@
 #define KEYID_SM2 0x4e8928d8u
 #define TEST_PASS "vigil-test-pass"
 
-static char tmpdir[64];
-
-static const char *data(const char *name)
-{
-	static char bufs[8][512];
-	static unsigned next;
-	const char *dir = getenv("VIGIL_TEST_DATA");
-	char *buf = bufs[next++ % 8];
-
-	snprintf(buf, sizeof(bufs[0]), "%s/%s", dir ? dir : "tests/data", name);
-	return buf;
-}
-
-static const char *tmp(const char *name)
-{
-	static char bufs[8][512];
-	static unsigned next;
-	char *buf = bufs[next++ % 8];
-
-	snprintf(buf, sizeof(bufs[0]), "%s/%s", tmpdir, name);
-	return buf;
-}
-
-static void write_bytes(const char *path, const void *buf, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(buf, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-}
 
 static uint8_t *read_bytes(const char *path, size_t *len)
 {

@@ -14,43 +14,13 @@
 #include <openssl/err.h>
 
 #include <vigil/sig.h>
+#include "testutil.h"
 
 /* From `evmctl -v ima_sign -n --key tests/data/<key>` (evmctl 1.4); see test_key.c. */
 #define KEYID_RSA2048 0xfe808e41u
 #define KEYID_SM2 0x4e8928d8u
 
-static char tmpdir[64];
 static bool have_evmctl, have_openssl;
-
-static const char *data(const char *name)
-{
-	static char bufs[8][512];
-	static unsigned next;
-	const char *dir = getenv("VIGIL_TEST_DATA");
-	char *buf = bufs[next++ % 8];
-
-	snprintf(buf, sizeof(bufs[0]), "%s/%s", dir ? dir : "tests/data", name);
-	return buf;
-}
-
-static const char *tmp(const char *name)
-{
-	static char bufs[8][512];
-	static unsigned next;
-	char *buf = bufs[next++ % 8];
-
-	snprintf(buf, sizeof(bufs[0]), "%s/%s", tmpdir, name);
-	return buf;
-}
-
-static void write_bytes(const char *path, const void *buf, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(buf, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-}
 
 static bool have_tool(const char *name)
 {
