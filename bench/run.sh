@@ -12,3 +12,4 @@ echo "policy match (30 rules):"; ./build/policy_match_bench
 bash bench/hash.sh
 bash bench/sign.sh
 bash bench/replay.sh
+bash bench/exec.sh

@@ -427,7 +427,9 @@ static int verify_signature(int fd, const struct vigil_evm_opts *opts,
 
 /*
  * The kernel's words (ima_appraise.c): "missing-HMAC" when security.evm is
- * absent, "invalid-HMAC" for every other EVM failure, signatures included.
+ * absent, "invalid-fail-immutable" when a portable signature does not
+ * verify (INTEGRITY_FAIL_IMMUTABLE, Linux 5.12 on), "invalid-HMAC" for
+ * every other EVM failure, other signatures included.
  */
 static int settle(struct vigil_evm_verdict *verdict, int code, const char *cause)
 {
@@ -444,7 +446,7 @@ int vigil_evm_verify(int fd, const struct vigil_evm_opts *opts,
 	uint8_t value[VIGIL_XATTR_MAX];
 	char name[64];
 	struct vigil_xattr x;
-	size_t len;
+	size_t len = 0;
 	int rc;
 
 	memset(verdict, 0, sizeof(*verdict));
@@ -458,6 +460,10 @@ int vigil_evm_verify(int fd, const struct vigil_evm_opts *opts,
 		return settle(verdict, rc, "missing-HMAC");
 	if (rc == VIGIL_OK)
 		rc = vigil_xattr_decode(value, len, VIGIL_XATTR_EVM, &x, err);
+	/* The kernel tries to verify a portable signature with a whole header, whatever it says. */
+	if (rc != VIGIL_OK && len >= VIGIL_SIG_V2_HDR_LEN &&
+	    value[0] == VIGIL_EVM_XATTR_PORTABLE_DIGSIG)
+		return settle(verdict, rc, "invalid-fail-immutable");
 	if (rc != VIGIL_OK)
 		return settle(verdict, rc, "invalid-HMAC");
 	verdict->type = x.type;
@@ -466,6 +472,8 @@ int vigil_evm_verify(int fd, const struct vigil_evm_opts *opts,
 	} else {
 		verdict->keyid = x.keyid;
 		rc = verify_signature(fd, opts, &x, keys, err);
+		if (x.type == VIGIL_EVM_XATTR_PORTABLE_DIGSIG)
+			return settle(verdict, rc, "invalid-fail-immutable");
 	}
 	return settle(verdict, rc, "invalid-HMAC");
 }

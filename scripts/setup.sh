@@ -8,6 +8,7 @@ packages=(
 	libssl-dev openssl libjson-c-dev libkeyutils-dev keyutils libblkid-dev libtss2-dev libcmocka-dev
 	ima-evm-utils attr e2fsprogs util-linux xxd bc cpio
 	swtpm swtpm-tools tpm2-tools
+	qemu-system-x86 busybox-static libsqlite3-dev sqlite3 curl
 )
 
 missing=()

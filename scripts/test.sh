@@ -48,11 +48,13 @@ run_suite() {
 		total_fail=$((total_fail + 1)); summary+=("$label: BUILD FAILED"); return
 	fi
 	echo "=== $label: tests"
-	meson test -C "$dir" --print-errorlogs --num-processes 2
+	meson test -C "$dir" --print-errorlogs --num-processes 2 ${TEST_ARGS:-}
 	count_results "$dir" "$label"
 }
 
 run_suite build-test "release build"
+# The kernel suite boots qemu; once is enough, and it tests formats, not memory.
+TEST_ARGS="--no-suite kernel" \
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	run_suite build-asan "ASan+UBSan build" -Db_sanitize=address,undefined -Db_lundef=false
 

@@ -14,5 +14,6 @@
 #include <vigil/mlist.h>
 #include <vigil/eventlog.h>
 #include <vigil/reference.h>
+#include <vigil/attest.h>
 
 #endif

@@ -259,8 +259,8 @@ same "sign -n --evm: the EVM value written is the one printed (RSA)" \
 	"$(xhex "$TMP/evm" security.evm)" "${out##* }"
 chmod 600 "$TMP/evm"
 run "$VIGIL" verify --evm -k "$CERT" "$TMP/evm"
-checkrc "verify --evm after chmod: exit 1, invalid-HMAC" 1 \
-	grep -q "FAILED (invalid-HMAC: " "$TMP/out"
+checkrc "verify --evm after chmod: exit 1, invalid-fail-immutable (a portable signature)" 1 \
+	grep -q "FAILED (invalid-fail-immutable: " "$TMP/out"
 run "$VIGIL" evm hmac --hmackey "$DATA/evm-hmac-key.bin" "$TMP/evm"
 run "$VIGIL" evm verify --hmackey "$DATA/evm-hmac-key.bin" "$TMP/evm"
 same "evm hmac, then evm verify: exit 0" 0 "$rc"

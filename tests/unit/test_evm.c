@@ -1151,7 +1151,8 @@ static void test_signatures_cross_verify(void **state)
 			assert_int_equal(fchmod(fd, 0600), 0);
 			assert_int_equal(verify_with_vigil(fd, keys[k].cert, false, &v),
 					 VIGIL_ERR_BAD_SIGNATURE);
-			assert_string_equal(v.cause, "invalid-HMAC");
+			assert_string_equal(v.cause, portable ? "invalid-fail-immutable"
+							      : "invalid-HMAC");
 			assert_int_equal(fchmod(fd, 0644), 0);
 		}
 	}
@@ -1176,20 +1177,27 @@ static void test_signature_verify_failures(void **state)
 	assert_int_equal(verify_with_vigil(fd, "rsa2048-cert.der", false, &v), VIGIL_OK);
 	assert_int_equal(v.type, 0x05);
 
+	/* A portable signature that does not verify: the kernel's INTEGRITY_FAIL_IMMUTABLE. */
 	assert_int_equal(verify_with_vigil(fd, "rsa-other-cert.der", false, &v),
 			 VIGIL_ERR_UNKNOWN_KEY);
-	assert_string_equal(v.cause, "invalid-HMAC");
+	assert_string_equal(v.cause, "invalid-fail-immutable");
 	assert_int_equal(vigil_evm_verify(fd, NULL, NULL, NULL, 0, &v, &err),
 			 VIGIL_ERR_UNKNOWN_KEY);
 
 	set_x(fd, "security.ima", "\x04\x04\x09", 3);
 	assert_int_equal(verify_with_vigil(fd, "rsa2048-cert.der", false, &v),
 			 VIGIL_ERR_BAD_SIGNATURE);
-	assert_string_equal(v.cause, "invalid-HMAC");
+	assert_string_equal(v.cause, "invalid-fail-immutable");
 
 	/* A portable signature over a file that lost security.ima. */
 	assert_int_equal(fremovexattr(fd, "security.ima"), 0);
 	assert_int_not_equal(verify_with_vigil(fd, "rsa2048-cert.der", false, &v), VIGIL_OK);
+	assert_string_equal(v.cause, "invalid-fail-immutable");
+
+	/* An immutable (non-portable) signature that does not verify: invalid-HMAC. */
+	sign_with_vigil(fd, "rsa2048.pem", false, VIGIL_HASH_SHA256);
+	assert_int_equal(verify_with_vigil(fd, "rsa-other-cert.der", false, &v),
+			 VIGIL_ERR_UNKNOWN_KEY);
 	assert_string_equal(v.cause, "invalid-HMAC");
 	close(fd);
 }

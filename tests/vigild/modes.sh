@@ -63,6 +63,14 @@ kill -HUP "$DPID"
 check "SIGHUP with the config file gone is an error" log_has "reload failed, keeping.*cannot open config"
 check "... and the current config stays (still enforcing)" denied "$MNT/reload"
 mv "$WORK/vigild.conf.away" "$WORK/vigild.conf"
+# Rules whose events were not asked for at start would be enforced by nothing.
+printf '%s\n' 'appraise func=BPRM_CHECK appraise_type=imasig' \
+	'appraise func=MMAP_CHECK appraise_type=imasig' >"$WORK/policy"
+log_mark
+kill -HUP "$DPID"
+check "SIGHUP adding MMAP_CHECK rules to a daemon not watching maps: refused" \
+	log_has "reload refused, keeping the current policy.*MMAP_CHECK rules.*restart vigild"
+check "... and the current policy stays (still enforcing)" denied "$MNT/reload"
 stop_daemon
 write_config log 'measure func=BPRM_CHECK mask=MAY_EXEC
 measure func=FILE_CHECK mask=^MAY_READ uid=0'
@@ -186,5 +194,16 @@ sed -i "s|^policy = .*|policy = $MNT/own/policy|" "$WORK/vigild.conf"
 "$VIGILD" -c "$WORK/vigild.conf" --check >"$WORK/own.log" 2>&1
 check "a policy on the marked filesystem is refused" \
 	grep -q "policy $MNT/own/policy is on the marked filesystem" "$WORK/own.log"
+
+# One writer per measurement list, even without a control socket to notice the first.
+write_config log 'measure func=BPRM_CHECK' 'control_socket = off'
+check "vigild starts without a control socket" start_daemon
+timeout -k 5 20 "$VIGILD" -c "$WORK/vigild.conf" >"$WORK/second.log" 2>&1
+second_rc=$?
+check "a second vigild on the same run_dir exits with an error" test "$second_rc" -ne 0 -a "$second_rc" -ne 124
+check "... saying another vigild writes the list" \
+	grep -q "another vigild writes this measurement list" "$WORK/second.log"
+check "... and the first one still runs" kill -0 "$DPID"
+check "vigild stops on SIGTERM" stop_daemon
 
 finish

@@ -28,6 +28,8 @@ int cmd_show(int argc, char **argv); /* in cmd_verify.c: the inspection side of 
 int cmd_policy(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_boot_aggregate(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_attest(int argc, char **argv);
 
 /*
  * The evmctl personality: argv as evmctl would get it (argv[0] "evmctl").

@@ -22,6 +22,8 @@ static const struct command commands[] = {
 	{ "clear", cmd_clear, "remove security.ima and security.evm from files" },
 	{ "policy", cmd_policy, "IMA policies: policy check, policy show, policy simulate" },
 	{ "log", cmd_log, "measurement lists: log show, log replay, log verify" },
+	{ "status", cmd_status, "ask a running vigild for its mode, marks, counters and queue" },
+	{ "attest", cmd_attest, "TPM attestation: attest key, attest quote, attest verify" },
 	{ "boot-aggregate", cmd_boot_aggregate, "compute boot_aggregate from PCRs or the firmware event log" },
 };
 

@@ -25,6 +25,7 @@ static struct {
 	struct vigild_iint **buckets;
 	size_t nbuckets;     /* power of two */
 	size_t count, max;
+	uint64_t hits, misses; /* for vigil status: entries found unchanged, or not */
 	struct vigild_iint lru; /* sentinel: lru.lru_next is the most recent */
 } c = { .lock = PTHREAD_MUTEX_INITIALIZER, .idle = PTHREAD_COND_INITIALIZER };
 
@@ -134,6 +135,10 @@ struct vigild_iint *cache_acquire(dev_t dev, ino_t ino, const struct vigild_stam
 	pthread_mutex_lock(&c.lock);
 	while ((e = lookup(dev, ino)) && e->busy)
 		pthread_cond_wait(&c.idle, &c.lock);
+	if (e && same_stamp(&e->stamp, st))
+		c.hits++;
+	else
+		c.misses++;
 	if (!e)
 		e = insert(dev, ino, st);
 	else if (!same_stamp(&e->stamp, st))
@@ -145,6 +150,18 @@ struct vigild_iint *cache_acquire(dev_t dev, ino_t ino, const struct vigild_stam
 	}
 	pthread_mutex_unlock(&c.lock);
 	return e;
+}
+
+bool cache_must_measure(dev_t dev, ino_t ino)
+{
+	struct vigild_iint *e;
+	bool must;
+
+	pthread_mutex_lock(&c.lock);
+	e = lookup(dev, ino);
+	must = e && e->must_measure;
+	pthread_mutex_unlock(&c.lock);
+	return must;
 }
 
 void cache_release(struct vigild_iint *e, const struct vigild_stamp *st)
@@ -182,5 +199,15 @@ void cache_free(void)
 	c.buckets = NULL;
 	c.count = 0;
 	c.lru.lru_next = c.lru.lru_prev = &c.lru;
+	pthread_mutex_unlock(&c.lock);
+}
+
+void cache_stats(struct vigild_cache_stats *out)
+{
+	pthread_mutex_lock(&c.lock);
+	out->entries = c.count;
+	out->capacity = c.max;
+	out->hits = c.hits;
+	out->misses = c.misses;
 	pthread_mutex_unlock(&c.lock);
 }

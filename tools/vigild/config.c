@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "vigild.h"
 
@@ -51,6 +52,7 @@ void config_defaults(struct vigild_config *c)
 	c->cache_size = 65536;
 	c->unlimited_queue = true;
 	c->audit = true;
+	c->tpm_pcr = 10;
 }
 
 void config_free(struct vigild_config *c)
@@ -67,6 +69,10 @@ void config_free(struct vigild_config *c)
 	free(c->run_dir);
 	free(c->metrics);
 	free(c->template_name);
+	free(c->control_socket);
+	free(c->metrics_listen);
+	free(c->agent_listen);
+	free(c->tpm_tcti);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -99,6 +105,30 @@ static int set_str(char **slot, const char *v, struct vigil_error *err, const st
 	free(*slot);
 	*slot = s;
 	return VIGIL_OK;
+}
+
+/* "off" clears an optional setting. */
+static int set_optional_str(char **slot, const char *v, struct vigil_error *err,
+			    const struct where *w)
+{
+	if (!strcmp(v, "off")) {
+		free(*slot);
+		*slot = NULL;
+		return VIGIL_OK;
+	}
+	return set_str(slot, v, err, w);
+}
+
+/* "host:port" with a numeric host, checked now so that the error has its line. */
+static int set_listen(char **slot, const char *v, struct vigil_error *err, const struct where *w)
+{
+	struct sockaddr_storage ss;
+	unsigned len;
+	char why[200];
+
+	if (strcmp(v, "off") != 0 && http_parse_listen(v, &ss, &len, why, sizeof(why)) != 0)
+		return bad(err, w, "%s", why);
+	return set_optional_str(slot, v, err, w);
 }
 
 /* Absolute paths only: the daemon's working directory is "/". */
@@ -254,6 +284,17 @@ static int apply(struct vigild_config *c, const char *k, const char *v, struct v
 		return set_bool(&c->unlimited_queue, v, err, w);
 	if (!strcmp(k, "audit"))
 		return set_bool(&c->audit, v, err, w);
+	if (!strcmp(k, "control_socket"))
+		return strcmp(v, "off") ? set_path(&c->control_socket, v, err, w)
+					: set_str(&c->control_socket, "", err, w);
+	if (!strcmp(k, "metrics_listen"))
+		return set_listen(&c->metrics_listen, v, err, w);
+	if (!strcmp(k, "agent_listen"))
+		return set_optional_str(&c->agent_listen, v, err, w);
+	if (!strcmp(k, "tpm"))
+		return set_optional_str(&c->tpm_tcti, v, err, w);
+	if (!strcmp(k, "tpm_pcr"))
+		return set_uint(&c->tpm_pcr, v, 0, 23, err, w);
 	return bad(err, w, "unknown key");
 }
 

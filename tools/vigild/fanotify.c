@@ -47,6 +47,7 @@ static struct {
 	atomic_uint nself;
 	bool fail_closed;
 	atomic_bool draining;      /* stopping: no new work, answer at once */
+	bool pre_content;          /* the group is FAN_CLASS_PRE_CONTENT */
 } fan = { .fd = -1, .ignore_flags = FAN_MARK_IGNORE };
 
 /* ------------------------------------------------------------ mark targets */
@@ -195,22 +196,42 @@ const struct vigild_fsinfo *fan_fs_at(unsigned i)
 
 /* ------------------------------------------------------------------- group */
 
+static int open_group(unsigned class, unsigned flags)
+{
+	const unsigned ev_flags = O_RDONLY | O_LARGEFILE | O_CLOEXEC;
+	int fd = -1;
+
+	fan.audit = false;
+	if (fan.o.audit) {
+		fd = fanotify_init(class | flags | FAN_ENABLE_AUDIT, ev_flags);
+		fan.audit = fd >= 0;
+	}
+	if (fd < 0)
+		fd = fanotify_init(class | flags, ev_flags);
+	return fd;
+}
+
+/*
+ * MMAP_CHECK needs the pre-content class (FAN_PRE_ACCESS, Linux 6.14);
+ * an older kernel refuses the class, and then the loader's opens stand
+ * in for its mappings.
+ */
 int fan_init(const struct vigild_fan_opts *o, struct vigil_error *err)
 {
-	unsigned flags = FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_REPORT_TID;
-	unsigned ev_flags = O_RDONLY | O_LARGEFILE | O_CLOEXEC;
+	unsigned flags = FAN_CLOEXEC | FAN_REPORT_TID;
 
 	fan.o = *o;
 	fan.fail_closed = false;
 	if (o->unlimited_queue)
 		flags |= FAN_UNLIMITED_QUEUE | FAN_UNLIMITED_MARKS;
 	fan.fd = -1;
-	if (o->audit) {
-		fan.fd = fanotify_init(flags | FAN_ENABLE_AUDIT, ev_flags);
-		fan.audit = fan.fd >= 0;
+	fan.pre_content = false;
+	if (o->want_mmap) {
+		fan.fd = open_group(FAN_CLASS_PRE_CONTENT, flags);
+		fan.pre_content = fan.fd >= 0;
 	}
 	if (fan.fd < 0)
-		fan.fd = fanotify_init(flags, ev_flags);
+		fan.fd = open_group(FAN_CLASS_CONTENT, flags);
 	if (fan.fd < 0)
 		return vd_fail_errno(err, VIGIL_ERR_IO, "fanotify_init (needs CAP_SYS_ADMIN)");
 	fan.mask = FAN_OPEN_EXEC_PERM | FAN_CLOSE_WRITE | (o->want_open_perm ? FAN_OPEN_PERM : 0);
@@ -251,14 +272,59 @@ bool fan_audit_enabled(void)
 	return fan.audit;
 }
 
+uint64_t fan_event_mask(void)
+{
+	return fan.mask;
+}
+
+bool fan_watches_mmap(void)
+{
+	return fan.o.want_mmap;
+}
+
+const char *fan_mmap_via_name(int via)
+{
+	switch (via) {
+	case MMAP_VIA_PRE_ACCESS: return "mmap(PROT_EXEC) via FAN_PRE_ACCESS";
+	case MMAP_VIA_LOADER: return "the dynamic loader's opens via FAN_OPEN_PERM";
+	}
+	return "not watched";
+}
+
+/*
+ * Filesystems without pre-content support (tmpfs, or a kernel before
+ * 6.14) refuse FAN_PRE_ACCESS; such a mark falls back to the loader's
+ * opens for MMAP_CHECK.
+ */
+static int mark_one(struct vigild_fsinfo *fs, unsigned type, struct vigil_error *err)
+{
+	fs->mmap_via = fan.o.want_mmap ? MMAP_VIA_LOADER : MMAP_VIA_NONE;
+	if (fan.o.want_mmap && fan.pre_content) {
+		if (fanotify_mark(fan.fd, FAN_MARK_ADD | type, fan.mask | FAN_PRE_ACCESS, AT_FDCWD,
+				  fs->mount) == 0) {
+			fs->mmap_via = MMAP_VIA_PRE_ACCESS;
+			return VIGIL_OK;
+		}
+		if (errno != EOPNOTSUPP && errno != EINVAL)
+			return vd_fail_errno(err, VIGIL_ERR_IO, "fanotify_mark %s", fs->mount);
+	}
+	if (fanotify_mark(fan.fd, FAN_MARK_ADD | type, fan.mask, AT_FDCWD, fs->mount) != 0)
+		return vd_fail_errno(err, VIGIL_ERR_IO, "fanotify_mark %s", fs->mount);
+	return VIGIL_OK;
+}
+
 int fan_add_marks(struct vigil_error *err)
 {
 	unsigned type = fan.o.mark_type == MARK_FILESYSTEM ? FAN_MARK_FILESYSTEM : FAN_MARK_MOUNT;
+	int rc;
 
-	for (unsigned i = 0; i < fan.nfs; i++)
-		if (fanotify_mark(fan.fd, FAN_MARK_ADD | type, fan.mask, AT_FDCWD,
-				  fan.fs[i].mount) != 0)
-			return vd_fail_errno(err, VIGIL_ERR_IO, "fanotify_mark %s", fan.fs[i].mount);
+	for (unsigned i = 0; i < fan.nfs; i++) {
+		if ((rc = mark_one(&fan.fs[i], type, err)) != VIGIL_OK)
+			return rc;
+		if (fan.o.want_mmap)
+			vlog(VLOG_INFO, "vigild: MMAP_CHECK on %s (%s): %s", fan.fs[i].mount,
+			     fan.fs[i].fsname, fan_mmap_via_name(fan.fs[i].mmap_via));
+	}
 	return VIGIL_OK;
 }
 
@@ -272,6 +338,20 @@ void fan_register_self(pid_t tid)
 	else
 		vlog(VLOG_ERR, "vigild: more than %d threads: thread %d not registered",
 		     VIGILD_MAX_THREADS, (int)tid);
+}
+
+void fan_unregister_self(pid_t tid)
+{
+	unsigned n = atomic_load(&fan.nself);
+
+	if (n > VIGILD_MAX_THREADS)
+		n = VIGILD_MAX_THREADS;
+	for (unsigned i = 0; i < n; i++) {
+		int expected = (int)tid;
+
+		if (atomic_compare_exchange_strong(&fan.self[i], &expected, -1))
+			return;
+	}
 }
 
 static bool is_self(pid_t tid)
@@ -315,8 +395,15 @@ bool fan_ignore_add(int fd, uint64_t mask)
 	return false;
 }
 
+/* A content-class group refuses pre-content bits, even in a removal. */
+static uint64_t valid_bits(uint64_t mask)
+{
+	return fan.pre_content ? mask : mask & ~(uint64_t)FAN_PRE_ACCESS;
+}
+
 void fan_ignore_remove(int fd, uint64_t mask)
 {
+	mask = valid_bits(mask);
 	if (fanotify_mark(fan.fd, FAN_MARK_REMOVE | fan.ignore_flags, mask, fd, NULL) != 0 &&
 	    errno != ENOENT)
 		vlog(VLOG_DEBUG, "vigild: cannot remove an ignore mark: %s", strerror(errno));
@@ -325,7 +412,7 @@ void fan_ignore_remove(int fd, uint64_t mask)
 void fan_ignore_remove_path(const char *path)
 {
 	if (fanotify_mark(fan.fd, FAN_MARK_REMOVE | fan.ignore_flags,
-			  FAN_OPEN_EXEC_PERM | FAN_OPEN_PERM, AT_FDCWD, path) != 0 &&
+			  valid_bits(VIGILD_PERM_EVENTS), AT_FDCWD, path) != 0 &&
 	    errno != ENOENT)
 		vlog(VLOG_DEBUG, "vigild: cannot remove an ignore mark: %s", strerror(errno));
 }
@@ -346,12 +433,39 @@ static void overflow(void)
 	     "events dropped this way are allowed by the kernel)");
 }
 
+/*
+ * A message at most once a second, with the count since the last one: an
+ * event storm must not turn into a log storm on the reader thread.
+ */
+struct rate_limit {
+	time_t last;
+	unsigned long since;
+};
+
+static bool rate_limited(struct rate_limit *rl, unsigned long *count)
+{
+	time_t now = time(NULL);
+
+	rl->since++;
+	if (now == rl->last)
+		return true;
+	rl->last = now;
+	*count = rl->since;
+	rl->since = 0;
+	return false;
+}
+
 /* The queue is full: answer now; never wait while holding up every open. */
 static void overload(const struct fanotify_event_metadata *m)
 {
+	static struct rate_limit rl;
+	unsigned long n;
+
 	metrics_inc(M_QUEUE_FULL);
-	vlog(VLOG_WARN, "vigild: work queue full: %s pid %d's open without a decision",
-	     fan.fail_closed ? "denying" : "allowing", m->pid);
+	if (!rate_limited(&rl, &n))
+		vlog(VLOG_WARN, "vigild: work queue full: %s pid %d's access without a decision "
+		     "(%lu such events since the last message)",
+		     fan.fail_closed ? "denying" : "allowing", m->pid, n);
 	fan_respond(m->fd, !fan.fail_closed, true);
 	if (fan.fail_closed)
 		metrics_inc(M_DENIED);
@@ -360,7 +474,7 @@ static void overload(const struct fanotify_event_metadata *m)
 
 static void dispatch(const struct fanotify_event_metadata *m)
 {
-	const uint64_t perm = FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM;
+	const uint64_t perm = VIGILD_PERM_EVENTS;
 	struct vigild_job job = { .fd = m->fd, .tid = m->pid, .mask = m->mask };
 
 	if (m->mask & FAN_Q_OVERFLOW)
@@ -393,18 +507,13 @@ static void dispatch(const struct fanotify_event_metadata *m)
  */
 static void read_error(int e)
 {
-	static time_t last;
-	static unsigned long since;
-	time_t now = time(NULL);
+	static struct rate_limit rl;
+	unsigned long n;
 
 	metrics_inc(M_READ_ERRORS);
-	since++;
-	if (now != last) {
+	if (!rate_limited(&rl, &n))
 		vlog(VLOG_ERR, "vigild: reading fanotify events: %s (%lu such events denied by the "
-		     "kernel since the last message)", strerror(e), since);
-		last = now;
-		since = 0;
-	}
+		     "kernel since the last message)", strerror(e), n);
 	/* Give whatever holds the resources a moment; the event is gone anyway. */
 	nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
 }

@@ -3,6 +3,11 @@
  * Messages go to stderr, one line each, written with a single write() so
  * that lines from worker threads never interleave.  Under systemd stderr is
  * the journal; the "<N>" prefix gives it the syslog priority.
+ *
+ * Once the daemon runs, a worker must never wait on its log: a stalled
+ * journal would then hold up every open on the marked filesystems.  Lines
+ * go to a bounded ring that a logger thread writes out; when the ring is
+ * full a line is dropped and counted, and the count is written later.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -13,8 +18,22 @@
 
 #include "vigild.h"
 
+#define RING_LINES 512
+#define LINE_MAX_LEN 2048
+
 static int max_level = VLOG_INFO;
 static bool syslog_prefix;
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t ready;
+	pthread_t thread;
+	bool running, stopping;
+	char (*line)[LINE_MAX_LEN];
+	size_t len[RING_LINES];
+	unsigned head, count;
+	unsigned long dropped;
+} ring = { .lock = PTHREAD_MUTEX_INITIALIZER, .ready = PTHREAD_COND_INITIALIZER };
 
 void vlog_set_level(int level)
 {
@@ -35,9 +54,130 @@ static int priority(int level)
 	return prio[level < 0 ? 0 : level > VLOG_DEBUG ? VLOG_DEBUG : level];
 }
 
+static void write_line(const char *line, size_t n)
+{
+	if (write(STDERR_FILENO, line, n) < 0) {
+		/* Nowhere left to report it. */
+	}
+}
+
+/* False when the ring is not running (start-up, shutdown): write directly. */
+static bool enqueue(const char *line, size_t n)
+{
+	bool queued = false;
+
+	pthread_mutex_lock(&ring.lock);
+	if (ring.running && !ring.stopping) {
+		queued = true;
+		if (ring.count == RING_LINES) {
+			ring.dropped++;
+		} else {
+			unsigned slot = (ring.head + ring.count) % RING_LINES;
+
+			memcpy(ring.line[slot], line, n);
+			ring.len[slot] = n;
+			ring.count++;
+			pthread_cond_signal(&ring.ready);
+		}
+	}
+	pthread_mutex_unlock(&ring.lock);
+	return queued;
+}
+
+static void report_dropped(unsigned long dropped)
+{
+	char msg[128];
+	int n = snprintf(msg, sizeof(msg), "%svigild: %lu log lines dropped (stderr was too slow)\n",
+			 syslog_prefix ? "<4>" : "", dropped);
+
+	write_line(msg, (size_t)n);
+}
+
+static void *logger(void *arg)
+{
+	static char out[LINE_MAX_LEN];
+	unsigned long dropped;
+	size_t n;
+
+	(void)arg;
+	fan_register_self(gettid());
+	pthread_mutex_lock(&ring.lock);
+	for (;;) {
+		while (ring.count == 0 && !ring.dropped && !ring.stopping)
+			pthread_cond_wait(&ring.ready, &ring.lock);
+		if (ring.count == 0 && !ring.dropped)
+			break; /* stopping, and everything is out */
+		dropped = ring.dropped;
+		ring.dropped = 0;
+		n = 0;
+		if (ring.count) {
+			n = ring.len[ring.head];
+			memcpy(out, ring.line[ring.head], n);
+			ring.head = (ring.head + 1) % RING_LINES;
+			ring.count--;
+		}
+		pthread_mutex_unlock(&ring.lock);
+		if (dropped)
+			report_dropped(dropped);
+		if (n)
+			write_line(out, n);
+		pthread_mutex_lock(&ring.lock);
+	}
+	pthread_mutex_unlock(&ring.lock);
+	fan_unregister_self(gettid());
+	return NULL;
+}
+
+int vlog_async_start(struct vigil_error *err)
+{
+	int rc;
+
+	pthread_mutex_lock(&ring.lock);
+	if (ring.running) {
+		pthread_mutex_unlock(&ring.lock);
+		return VIGIL_OK;
+	}
+	ring.line = calloc(RING_LINES, sizeof(*ring.line));
+	if (!ring.line) {
+		pthread_mutex_unlock(&ring.lock);
+		return vd_fail(err, VIGIL_ERR_NOMEM, "out of memory for the log ring");
+	}
+	ring.stopping = false;
+	ring.running = true;
+	if ((rc = pthread_create(&ring.thread, NULL, logger, NULL)) != 0) {
+		ring.running = false;
+		free(ring.line);
+		ring.line = NULL;
+		pthread_mutex_unlock(&ring.lock);
+		errno = rc;
+		return vd_fail_errno(err, VIGIL_ERR_IO, "cannot start the logger thread");
+	}
+	pthread_mutex_unlock(&ring.lock);
+	return VIGIL_OK;
+}
+
+/* Writes out what is queued; later lines go straight to stderr again. */
+void vlog_async_stop(void)
+{
+	pthread_mutex_lock(&ring.lock);
+	if (!ring.running) {
+		pthread_mutex_unlock(&ring.lock);
+		return;
+	}
+	ring.stopping = true;
+	pthread_cond_signal(&ring.ready);
+	pthread_mutex_unlock(&ring.lock);
+	pthread_join(ring.thread, NULL);
+	pthread_mutex_lock(&ring.lock);
+	ring.running = false;
+	free(ring.line);
+	ring.line = NULL;
+	pthread_mutex_unlock(&ring.lock);
+}
+
 void vlog(int level, const char *fmt, ...)
 {
-	char line[2048];
+	char line[LINE_MAX_LEN];
 	size_t n = 0;
 	va_list ap;
 	int w;
@@ -55,9 +195,8 @@ void vlog(int level, const char *fmt, ...)
 	if (n > sizeof(line) - 2)
 		n = sizeof(line) - 2; /* truncated: still one line */
 	line[n++] = '\n';
-	if (write(STDERR_FILENO, line, n) < 0) {
-		/* Nowhere left to report it. */
-	}
+	if (!enqueue(line, n))
+		write_line(line, n);
 }
 
 static int vfill(struct vigil_error *err, int code, int sys_errno, const char *fmt, va_list ap)

@@ -45,6 +45,14 @@ static pthread_mutex_t hk_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t hk_wake = PTHREAD_COND_INITIALIZER;
 static bool hk_ready;
 static bool watching_opens; /* the marks include FAN_OPEN_PERM */
+static bool watching_maps;  /* MMAP_CHECK was asked for at start */
+
+/* Do the events asked for at start reach every func the rules act on? */
+static bool events_cover(const struct vigild_rules *r)
+{
+	return (!(r->actions[VFUNC_FILE] || r->actions[VFUNC_MMAP]) || watching_opens) &&
+	       (!r->actions[VFUNC_MMAP] || watching_maps);
+}
 static bool config_existed; /* start-up read a config file */
 
 static void usage(FILE *f)
@@ -191,9 +199,8 @@ static void report(const struct vigild_rules *r)
 	vlog(VLOG_INFO, "vigild: BPRM_CHECK via FAN_OPEN_EXEC_PERM on the marks: %s", acts);
 	actions_text(r->actions[VFUNC_FILE], acts, sizeof(acts));
 	vlog(VLOG_INFO, "vigild: FILE_CHECK via FAN_OPEN_PERM on the marks: %s", acts);
-	if (r->actions[VFUNC_MMAP])
-		vlog(VLOG_WARN, "vigild: MMAP_CHECK is not observed (no FAN_PRE_ACCESS support "
-		     "yet): shared objects are seen only as FILE_CHECK opens");
+	actions_text(r->actions[VFUNC_MMAP], acts, sizeof(acts));
+	vlog(VLOG_INFO, "vigild: MMAP_CHECK on the marks: %s (how, per mark, once marked)", acts);
 	report_unobservable(r);
 	vlog(VLOG_INFO, "vigild: never seen by fanotify: 'ld.so /path/prog' (an open, not an "
 	     "exec), memfd_create + fexecve, mprotect(PROT_EXEC); if vigild dies, every open "
@@ -232,10 +239,14 @@ static void reload(void)
 	if (rc != VIGIL_OK) {
 		vlog(VLOG_ERR, "vigild: reload failed, keeping the current policy and keys: %s",
 		     err.msg);
+	} else if (!events_cover(r)) {
+		/* Installing it would pretend to enforce rules no event reaches. */
+		vlog(VLOG_ERR, "vigild: reload refused, keeping the current policy and keys: the "
+		     "new policy has %s rules, whose events vigild did not ask for at start; "
+		     "restart vigild", r->actions[VFUNC_MMAP] && !watching_maps ? "MMAP_CHECK"
+		     : "FILE_CHECK");
+		rules_put(r);
 	} else {
-		if ((r->actions[VFUNC_FILE] || r->actions[VFUNC_MMAP]) && !watching_opens)
-			vlog(VLOG_WARN, "vigild: the new policy has FILE_CHECK rules: restart "
-			     "vigild to watch plain opens");
 		rules_install(r);
 		cache_forget_appraisals();
 		fan_ignore_flush();
@@ -244,6 +255,44 @@ static void reload(void)
 	}
 	config_free(&fresh);
 	notify_send("READY=1");
+}
+
+/*
+ * WATCHDOG=1 means more than "the housekeeper runs": it is withheld while
+ * events wait in the queue and none has been decided for half the
+ * watchdog interval (the workers are stuck), so that systemd restarts
+ * vigild.  A moment of fail-open beats every open on the marked
+ * filesystems hanging for good.
+ */
+static bool deciding(uint64_t watchdog_usec)
+{
+	static uint64_t last_events;
+	static int64_t progress_usec;
+	static bool stalled;
+	struct timespec ts;
+	unsigned depth, cap, workers;
+	uint64_t events = metrics_get(M_EVENTS);
+	int64_t now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	workers_stats(&depth, &cap, &workers);
+	if (depth == 0 || events != last_events || !progress_usec) {
+		if (stalled)
+			vlog(VLOG_INFO, "vigild: events are decided again: feeding the watchdog");
+		stalled = false;
+		last_events = events;
+		progress_usec = now;
+		return true;
+	}
+	if (now - progress_usec < (int64_t)(watchdog_usec / 2))
+		return true;
+	if (!stalled)
+		vlog(VLOG_ERR, "vigild: %u events wait and none was decided for %lld ms: "
+		     "withholding the watchdog (systemd restarts vigild)", depth,
+		     (long long)(now - progress_usec) / 1000);
+	stalled = true;
+	return false;
 }
 
 static void *housekeeping(void *arg)
@@ -264,7 +313,7 @@ static void *housekeeping(void *arg)
 		if (atomic_exchange(&reload_wanted, false))
 			reload();
 		metrics_flush(false);
-		if (watchdog)
+		if (watchdog && deciding(watchdog))
 			notify_send("WATCHDOG=1");
 		pthread_mutex_lock(&hk_lock);
 	}
@@ -317,20 +366,21 @@ static int block_signals(struct vigil_error *err)
 
 static int record_boot_aggregate(struct vigil_error *err)
 {
-	/* No TPM: the kernel records zeros of its hash algorithm's size. */
-	struct vigil_digest zero = { .algo = cfg.hash_algo,
-				     .len = vigil_hash_by_id(cfg.hash_algo)->digest_len };
-	struct vigild_file_facts f = { .fd = -1, .path = "boot_aggregate", .digest = &zero };
+	/* From the TPM's PCRs 0-7/0-9; without a TPM, zeros (as the kernel). */
+	struct vigil_digest boot;
+	struct vigild_file_facts f = { .fd = -1, .path = "boot_aggregate", .digest = &boot };
+	int rc = tpm_boot_aggregate(cfg.hash_algo, cfg.template_name, &boot, err);
 
-	return measure_file(&f, cfg.template_name, VIGILD_DEFAULT_PCR, err);
+	return rc ? rc : measure_file(&f, cfg.template_name, (int)mlog_pcr(), err);
 }
 
 static int open_state(const struct options *o, struct vigil_error *err)
 {
 	struct vigild_mlog_opts mo = {
 		.run_dir = cfg.run_dir, .banks = cfg.banks, .nbanks = cfg.nbanks,
-		.reset = o->reset_log,
+		.reset = o->reset_log, .pcr = cfg.tpm_pcr,
 	};
+	struct vigild_tpm_opts to = { .tcti = cfg.tpm_tcti, .pcr = cfg.tpm_pcr };
 	char metrics[PATH_MAX];
 	int rc;
 
@@ -338,6 +388,8 @@ static int open_state(const struct options *o, struct vigil_error *err)
 		return vd_fail_errno(err, VIGIL_ERR_IO, "cannot create state_dir %s", cfg.state_dir);
 	snprintf(metrics, sizeof(metrics), "%s/vigild.prom", cfg.state_dir);
 	if ((rc = metrics_init(cfg.metrics ? cfg.metrics : metrics, err)) != VIGIL_OK)
+		return rc;
+	if ((rc = tpm_open(&to, err)) != VIGIL_OK)
 		return rc;
 	rc = mlog_open(&mo, err);
 	if (rc == 1)
@@ -354,7 +406,8 @@ static int start_threads(struct vigil_error *err)
 	int rc;
 
 	fan_register_self(gettid());
-	if ((rc = workers_start(cfg.workers, cfg.queue_size, err)) != VIGIL_OK)
+	if ((rc = vlog_async_start(err)) != VIGIL_OK ||
+	    (rc = workers_start(cfg.workers, cfg.queue_size, err)) != VIGIL_OK)
 		return rc;
 	if ((rc = pthread_create(&housekeeper, NULL, housekeeping, NULL)) != 0) {
 		errno = rc;
@@ -411,6 +464,24 @@ static void raise_nofile(void)
 	}
 }
 
+/*
+ * The control socket and the HTTP endpoint exist before the marks; their
+ * threads answer from memory only.  Neither is worth not enforcing: a
+ * port in use or a bad socket path costs a warning, not the start (which
+ * systemd would retry forever, with nothing enforced meanwhile).
+ */
+static void start_servers(void)
+{
+	struct vigil_error err = { 0 };
+
+	if (control_start(&cfg, &err) != VIGIL_OK)
+		vlog(VLOG_WARN, "vigild: %s: going on without it ('vigil status' cannot ask)",
+		     err.msg);
+	if (http_start(cfg.metrics_listen, &err) != VIGIL_OK)
+		vlog(VLOG_WARN, "vigild: %s: going on without the HTTP endpoint (the textfile "
+		     "is still written)", err.msg);
+}
+
 static int start(const struct options *o, struct vigil_error *err)
 {
 	struct vigild_settings s = { cfg.mode, cfg.hash_algo, cfg.template_name, cfg.audit };
@@ -419,12 +490,17 @@ static int start(const struct options *o, struct vigil_error *err)
 		.marks = cfg.marks, .nmarks = cfg.nmarks, .mark_type = cfg.mark_type,
 		.i_know = o->i_know, .audit = cfg.audit, .unlimited_queue = cfg.unlimited_queue,
 		.want_open_perm = r->actions[VFUNC_FILE] || r->actions[VFUNC_MMAP],
+		.want_mmap = r->actions[VFUNC_MMAP] != 0,
 	};
 	int rc;
 
 	rules_put(r);
 	watching_opens = fo.want_open_perm;
+	watching_maps = fo.want_mmap;
 	raise_nofile();
+	/* Two daemons must not write one measurement list: refuse before touching it. */
+	if ((rc = control_probe(&cfg, err)) != VIGIL_OK)
+		return rc;
 	if ((rc = open_state(o, err)) != VIGIL_OK || (rc = cache_init(cfg.cache_size, err)) != 0 ||
 	    (rc = block_signals(err)) != VIGIL_OK || (rc = fan_init(&fo, err)) != VIGIL_OK)
 		return rc;
@@ -435,6 +511,7 @@ static int start(const struct options *o, struct vigil_error *err)
 	start_attrib();
 	if ((rc = start_threads(err)) != VIGIL_OK)
 		return rc;
+	start_servers();
 	return fan_add_marks(err);
 }
 
@@ -478,11 +555,15 @@ static void stop(void)
 	attrib_close();
 	wake_housekeeper();
 	pthread_join(housekeeper, NULL);
+	control_stop();
+	http_stop();
 	metrics_flush(true);
 	mlog_close();
+	tpm_close();
 	cache_free();
 	metrics_free();
 	rules_install(NULL);
+	vlog_async_stop();
 }
 
 /* Where vigild reads or writes after the marks are on must not be marked. */
@@ -517,6 +598,7 @@ static int check_own_file(const char *what, const char *path, struct vigil_error
 static int check_own_files(struct vigil_error *err)
 {
 	const char *lists[][2] = { { "key file", cfg.keys }, { "EVM key file", cfg.evm_keys } };
+	char control[PATH_MAX];
 	int rc;
 
 	if ((rc = check_own_file("config", cfg.file, err)) != VIGIL_OK ||
@@ -524,7 +606,9 @@ static int check_own_files(struct vigil_error *err)
 	    (rc = check_own_file("EVM HMAC key", cfg.evm_hmac_key, err)) != VIGIL_OK ||
 	    (rc = check_own_file("run_dir", cfg.run_dir, err)) != VIGIL_OK ||
 	    (rc = check_own_file("state_dir", cfg.state_dir, err)) != VIGIL_OK ||
-	    (rc = check_own_file("metrics file", cfg.metrics, err)) != VIGIL_OK)
+	    (rc = check_own_file("metrics file", cfg.metrics, err)) != VIGIL_OK ||
+	    (rc = check_own_file("control socket", control_path(&cfg, control, sizeof(control)),
+				 err)) != VIGIL_OK)
 		return rc;
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
 		char buf[PATH_MAX * 4], *save = NULL;

@@ -216,8 +216,8 @@ static int build_field(const struct vigild_file_facts *f, struct fields *fl, uns
 	return put_copy(fl, i, id, "", 0, err);
 }
 
-int measure_file(const struct vigild_file_facts *f, const char *template_name, int pcr,
-		 struct vigil_error *err)
+static int measure_record(const struct vigild_file_facts *f, const char *template_name, int pcr,
+			  bool violation, struct vigil_error *err)
 {
 	struct vigil_template t;
 	struct fields fl;
@@ -227,6 +227,7 @@ int measure_file(const struct vigild_file_facts *f, const char *template_name, i
 	if ((rc = vigil_template_lookup(template_name, strlen(template_name), &t, err)) != VIGIL_OK)
 		return rc;
 	fl.rec.pcr = (uint32_t)pcr;
+	fl.rec.violation = violation;
 	fl.rec.template_name = t.name;
 	for (unsigned i = 0; i < t.nfields && rc == VIGIL_OK; i++) {
 		rc = build_field(f, &fl, i, t.fields[i], err);
@@ -237,4 +238,25 @@ int measure_file(const struct vigild_file_facts *f, const char *template_name, i
 	for (unsigned i = 0; i < VIGIL_TEMPLATE_MAX_FIELDS; i++)
 		free(fl.owned[i]);
 	return rc;
+}
+
+int measure_file(const struct vigild_file_facts *f, const char *template_name, int pcr,
+		 struct vigil_error *err)
+{
+	return measure_record(f, template_name, pcr, false, err);
+}
+
+/*
+ * The kernel's ima_add_violation(): the current default template, not a
+ * rule's; every digest zero (the list's template digest too, which the
+ * PCRs see as all ones); nothing read from the file.
+ */
+int measure_violation(const char *path, const char *template_name, int hash_algo,
+		      struct vigil_error *err)
+{
+	const struct vigil_hash_info *h = vigil_hash_by_id(hash_algo);
+	struct vigil_digest zero = { .algo = hash_algo, .len = h ? h->digest_len : 0 };
+	struct vigild_file_facts f = { .fd = -1, .path = path, .digest = &zero };
+
+	return measure_record(&f, template_name, (int)mlog_pcr(), true, err);
 }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Metrics as a Prometheus textfile (node_exporter's textfile collector),
- * with the names users alert on.  The file is replaced atomically (write a
- * temporary, rename) by the housekeeping thread, never by the threads that
+ * Metrics with the names users alert on, in Prometheus' text exposition
+ * format.  One renderer serves both outputs: the textfile for
+ * node_exporter's textfile collector, replaced atomically (write a
+ * temporary, rename) by the housekeeping thread, and the HTTP endpoint
+ * (http.c), which renders into memory.  Neither runs on the threads that
  * answer fanotify events.
  */
 #include <errno.h>
@@ -37,7 +39,7 @@ static const struct {
 	[M_VIOLATIONS] = { "ima_policy_violations_total", "counter",
 			   "ToMToU and open-writers violations recorded" },
 	[M_PCR10_EXTENDS] = { "tpm_pcr10_extended_total", "counter",
-			      "Extends of PCR 10 (software PCR aggregate) since start" },
+			      "Extends of the measurement PCR (tpm_pcr, default 10) since start" },
 	[M_OVERFLOWS] = { "vigild_fanotify_overflow_total", "counter",
 			  "FAN_Q_OVERFLOW events: the kernel dropped events" },
 	[M_QUEUE_FULL] = { "vigild_queue_full_total", "counter",
@@ -128,6 +130,32 @@ static void bump(struct family *f, const char *file, const char *reason)
 	atomic_store(&dirty, true);
 }
 
+uint64_t metrics_get(int c)
+{
+	return atomic_load(&values[c]);
+}
+
+static uint64_t family_total(const struct family *f)
+{
+	uint64_t total = 0;
+
+	pthread_mutex_lock(&lock);
+	for (size_t i = 0; i < f->count; i++)
+		total += f->items[i].count;
+	pthread_mutex_unlock(&lock);
+	return total;
+}
+
+uint64_t metrics_appraisal_failures(void)
+{
+	return family_total(&appraisal);
+}
+
+uint64_t metrics_evm_failures(void)
+{
+	return family_total(&evm);
+}
+
 void metrics_appraisal_failure(const char *file, const char *reason)
 {
 	bump(&appraisal, file, reason ? reason : "unknown");
@@ -190,7 +218,7 @@ static void put_family(FILE *fp, const char *name, const struct family *f, const
 	}
 }
 
-static void put_all(FILE *fp)
+void metrics_render(FILE *fp)
 {
 	for (int c = 0; c < M_COUNT; c++) {
 		put_header(fp, counters[c].name, counters[c].type, counters[c].help);
@@ -214,7 +242,7 @@ int metrics_flush(bool force)
 	fp = fopen(tmp_path, "we");
 	if (!fp)
 		return -1;
-	put_all(fp);
+	metrics_render(fp);
 	rc = ferror(fp) ? -1 : 0;
 	if (fclose(fp) != 0)
 		rc = -1;

@@ -4,13 +4,29 @@
  * run directory: binary_runtime_measurements (the kernel's binary format,
  * SHA-1 template digests), ascii_runtime_measurements, and software PCRs,
  * one bank per configured algorithm, each extended with the bank's own
- * template digest (as kernels >= 5.8 extend a TPM).
+ * template digest (as kernels >= 5.8 extend a TPM).  With a TPM (tpm.c),
+ * its active banks join the configured ones, every entry is extended into
+ * the TPM too, and the TPM must agree with the software PCRs at start-up.
  *
  * Crash safety: an entry is committed when the state file (entry count,
  * list size, PCR values) naming it has been renamed into place.  On start
  * the list is replayed and must reproduce the stored PCRs; bytes after the
  * last committed entry were never acknowledged (the open was still
  * waiting) and are cut off; anything else is refused unless --reset-log.
+ * A commit is durable before the open is answered, so that a power loss
+ * cannot leave a state naming entries the disk lost: the binary list is
+ * fdatasync'ed, then the state written to a temporary, fsync'ed, renamed,
+ * and the directory fsync'ed.  The pcrs-BANK files come last: they are
+ * derived from the state, rewritten at every commit and at start-up.
+ *
+ * Order of one append: the entry is written to both lists (uncommitted),
+ * the software PCRs are extended in memory, then the TPM, then the state
+ * file commits it.  A failed TPM extend leaves the TPM as it was: the
+ * entry is cut off again and the open denied (enforce).  Once the TPM has
+ * the entry it is never taken back: a failed commit keeps it in memory,
+ * to be committed with the next one (the open is still refused in enforce
+ * mode); if vigild stops before that, the start-up finds the TPM one entry
+ * ahead of the state and commits that entry (roll_forward).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,6 +62,7 @@ struct state {
 };
 
 static struct {
+	int lock_fd;            /* flock()ed run_dir/vigild.lock: one writer */
 	pthread_mutex_t lock;
 	char dir[PATH_MAX];
 	int bin_fd, ascii_fd;
@@ -52,7 +70,8 @@ static struct {
 	struct state st;
 	uint8_t *buf;
 	size_t cap;
-} ml = { .lock = PTHREAD_MUTEX_INITIALIZER, .bin_fd = -1, .ascii_fd = -1 };
+	unsigned pcr; /* the measurement PCR */
+} ml = { .lock = PTHREAD_MUTEX_INITIALIZER, .bin_fd = -1, .ascii_fd = -1, .lock_fd = -1 };
 
 /* run_dir is checked to leave room for every name (mlog_open). */
 static void path_of(char *out, size_t cap, const char *dir, const char *name)
@@ -95,11 +114,27 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-/* Replaces dir/name with text through a temporary and rename(). */
+/* The rename of an entry of dir reaches the disk. */
+static int sync_dir(const char *dir, struct vigil_error *err)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || fsync(fd) != 0) {
+		vd_fail_errno(err, VIGIL_ERR_IO, "cannot sync the directory %s", dir);
+		if (fd >= 0)
+			close(fd);
+		return VIGIL_ERR_IO;
+	}
+	close(fd);
+	return VIGIL_OK;
+}
+
+/* Replaces dir/name with text through a temporary and rename(); durable: on disk. */
 static int replace_file(const char *dir, const char *name, const char *text, size_t len,
-			struct vigil_error *err)
+			bool durable, struct vigil_error *err)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	bool bad;
 	int fd;
 
 	path_of(path, sizeof(path), dir, name);
@@ -107,7 +142,10 @@ static int replace_file(const char *dir, const char *name, const char *text, siz
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return vd_fail_errno(err, VIGIL_ERR_IO, "cannot create %s", tmp);
-	if (write_all(fd, text, len) != 0 || close(fd) != 0) {
+	bad = write_all(fd, text, len) != 0 || (durable && fsync(fd) != 0);
+	if (close(fd) != 0)
+		bad = true;
+	if (bad) {
 		vd_fail_errno(err, VIGIL_ERR_IO, "cannot write %s", tmp);
 		unlink(tmp);
 		return VIGIL_ERR_IO;
@@ -117,7 +155,7 @@ static int replace_file(const char *dir, const char *name, const char *text, siz
 		unlink(tmp);
 		return VIGIL_ERR_IO;
 	}
-	return VIGIL_OK;
+	return durable ? sync_dir(dir, err) : VIGIL_OK;
 }
 
 /* "PCR-NN: HEX", as sysfs and evmctl ima_measurement --pcrs read them. */
@@ -160,13 +198,16 @@ static int commit(const struct state *s, struct vigil_error *err)
 	size_t n;
 	int rc;
 
+	/* The entries the state names are on disk before the state is. */
+	if (ml.bin_fd >= 0 && fdatasync(ml.bin_fd) != 0)
+		return vd_fail_errno(err, VIGIL_ERR_IO, "cannot sync %s/%s", ml.dir, BIN_NAME);
 	n = format_state(s, text, sizeof(text));
-	if ((rc = replace_file(ml.dir, STATE_NAME, text, n, err)) != VIGIL_OK)
+	if ((rc = replace_file(ml.dir, STATE_NAME, text, n, true, err)) != VIGIL_OK)
 		return rc;
 	for (unsigned b = 0; b < s->nbanks; b++) {
 		snprintf(name, sizeof(name), "pcrs-%s", vigil_hash_by_id(s->banks[b].algo)->name);
 		n = format_bank(&s->banks[b], text, sizeof(text));
-		if ((rc = replace_file(ml.dir, name, text, n, err)) != VIGIL_OK)
+		if ((rc = replace_file(ml.dir, name, text, n, false, err)) != VIGIL_OK)
 			return rc;
 	}
 	return VIGIL_OK;
@@ -370,15 +411,36 @@ static void archive(const char *suffix)
 	}
 }
 
-static void init_banks(struct state *s, const struct vigild_mlog_opts *o, const char *boot_id)
+static void add_bank(struct state *s, int algo)
 {
+	if (bank_of(s, algo) || s->nbanks == VIGIL_MAX_BANKS)
+		return;
+	s->banks[s->nbanks].algo = algo;
+	s->banks[s->nbanks++].len = vigil_hash_by_id(algo)->digest_len;
+}
+
+/* The configured banks, then the TPM's active ones it lacks (the kernel extends them all). */
+static int init_banks(struct state *s, const struct vigild_mlog_opts *o, const char *boot_id,
+		      struct vigil_error *err)
+{
+	int tpm[VIGIL_MAX_BANKS];
+	unsigned ntpm = tpm_banks(tpm, VIGIL_MAX_BANKS);
+
 	memset(s, 0, sizeof(*s));
 	snprintf(s->boot_id, sizeof(s->boot_id), "%s", boot_id);
-	s->nbanks = o->nbanks;
-	for (unsigned b = 0; b < o->nbanks; b++) {
-		s->banks[b].algo = o->banks[b];
-		s->banks[b].len = vigil_hash_by_id(o->banks[b])->digest_len;
+	for (unsigned b = 0; b < o->nbanks; b++)
+		add_bank(s, o->banks[b]);
+	for (unsigned b = 0; b < ntpm; b++) {
+		if (!bank_of(s, tpm[b]) && s->nbanks == VIGIL_MAX_BANKS)
+			return vd_fail(err, VIGIL_ERR_TOO_BIG, "the TPM's %s bank and the "
+				       "configured ones make more than %d banks",
+				       vigil_hash_by_id(tpm[b])->name, VIGIL_MAX_BANKS);
+		if (!bank_of(s, tpm[b]))
+			vlog(VLOG_INFO, "vigild: the TPM's %s bank is kept in software too",
+			     vigil_hash_by_id(tpm[b])->name);
+		add_bank(s, tpm[b]);
 	}
+	return VIGIL_OK;
 }
 
 /* A list of this boot that replays to its stored aggregate: resume it. */
@@ -404,8 +466,6 @@ static int resume(struct state *s, struct vigil_error *err)
 	if ((ml.bin_fd = open_list(BIN_NAME, 0, err)) < 0 ||
 	    (ml.ascii_fd = open_list(ASCII_NAME, 0, err)) < 0)
 		return err->code;
-	if ((rc = cut_uncommitted(s->bytes, err)) != VIGIL_OK)
-		return rc;
 	ml.ascii_bytes = (uint64_t)lseek(ml.ascii_fd, 0, SEEK_END);
 	return VIGIL_OK;
 }
@@ -451,10 +511,102 @@ static int refuse(struct vigil_error *err, int rc)
 		       "stored state; --reset-log keeps it aside and starts a new list)", why);
 }
 
+static bool roll_forward(struct state *s);
+
+static bool all_zero(const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/* The first bytes of a PCR in hex, for messages that must fit an error. */
+static void short_hex(const uint8_t *p, size_t len, char out[20])
+{
+	vigil_hex(p, len < 8 ? len : 8, out);
+	strcat(out, "..");
+}
+
+static int tpm_disagrees(const struct state *s, const struct bank *b, unsigned pcr,
+			 const uint8_t *tpm, struct vigil_error *err)
+{
+	const char *name = vigil_hash_by_id(b->algo)->name;
+	char have[20], want[20];
+
+	short_hex(tpm, b->len, have);
+	short_hex(b->pcr[pcr], b->len, want);
+	if (s->entries == 0)
+		return vd_fail(err, VIGIL_ERR_MISMATCH, "the TPM's %s PCR-%02u is %s, not zero: a "
+			       "new measurement list starts from zero and can never agree with it "
+			       "(something extended it before vigild; %s); restart the TPM "
+			       "(reboot) or choose another tpm_pcr", name, pcr, have,
+			       tpm_kernel_view());
+	return vd_fail(err, VIGIL_ERR_MISMATCH, "the TPM's %s PCR-%02u is %s but the measurement "
+		       "list in %s (%" PRIu64 " entries) replays to %s: %s; %s. Refusing to start: "
+		       "the list cannot continue; --reset-log keeps it aside and starts a new one",
+		       name, pcr, have, ml.dir, s->entries, want,
+		       all_zero(tpm, b->len) ? "the TPM was reset since the list began (TPM "
+		       "restart or reboot)" : "something else extended the TPM, or vigild stopped "
+		       "between a TPM extend and its commit", tpm_kernel_view());
+}
+
+/* The TPM's PCRs equal the software ones in every bank they share. */
+static int check_tpm(const struct state *s, struct vigil_error *err)
+{
+	uint32_t mask = s->used | (1u << ml.pcr);
+	struct vigil_pcrs tpm;
+	int rc;
+
+	if (!tpm_enabled())
+		return VIGIL_OK;
+	if ((rc = tpm_read(mask, &tpm, err)) != VIGIL_OK)
+		return rc;
+	for (unsigned b = 0; b < s->nbanks; b++) {
+		const struct vigil_pcr_bank *t = vigil_pcrs_find(&tpm, s->banks[b].algo);
+
+		for (unsigned i = 0; t && i < VIGIL_PCR_COUNT; i++)
+			if ((mask & (1u << i)) &&
+			    memcmp(t->pcr[i], s->banks[b].pcr[i], s->banks[b].len) != 0)
+				return tpm_disagrees(s, &s->banks[b], i, t->pcr[i], err);
+	}
+	return VIGIL_OK;
+}
+
 /*
  * Opens or resumes the list.  Returns 1 when the list is new (the caller
  * records boot_aggregate), 0 when resumed, < 0 on error.
  */
+/*
+ * One writer per list: a second vigild on the same run_dir would append
+ * entries the first one's PCRs never saw.  The lock lives as long as the
+ * process (its descriptor is never closed before exit).
+ */
+static int lock_dir(struct vigil_error *err)
+{
+	char path[sizeof(ml.dir) + 16];
+	int fd;
+
+	if (ml.lock_fd >= 0)
+		return VIGIL_OK;
+	snprintf(path, sizeof(path), "%s/vigild.lock", ml.dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return vd_fail_errno(err, VIGIL_ERR_IO, "cannot open %s", path);
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		if (e == EWOULDBLOCK)
+			return vd_fail(err, VIGIL_ERR_INVALID, "%s: another vigild writes this "
+				       "measurement list", path);
+		return vd_fail_errno(err, VIGIL_ERR_IO, "cannot lock %s", path);
+	}
+	ml.lock_fd = fd;
+	return VIGIL_OK;
+}
+
 int mlog_open(const struct vigild_mlog_opts *o, struct vigil_error *err)
 {
 	char boot_id[64], stamp[32];
@@ -463,11 +615,18 @@ int mlog_open(const struct vigild_mlog_opts *o, struct vigil_error *err)
 
 	if (strlen(o->run_dir) > sizeof(ml.dir) - 64)
 		return vd_fail(err, VIGIL_ERR_TOO_BIG, "run_dir %s: path too long", o->run_dir);
+	if (o->pcr >= VIGIL_PCR_COUNT)
+		return vd_fail(err, VIGIL_ERR_INVALID, "PCR %u: there are %d", o->pcr,
+			       VIGIL_PCR_COUNT);
+	ml.pcr = o->pcr;
 	snprintf(ml.dir, sizeof(ml.dir), "%s", o->run_dir);
 	if (mkdir(ml.dir, 0755) != 0 && errno != EEXIST)
 		return vd_fail_errno(err, VIGIL_ERR_IO, "cannot create run_dir %s", ml.dir);
+	if ((rc = lock_dir(err)) != VIGIL_OK)
+		return rc;
 	read_boot_id(boot_id);
-	init_banks(&ml.st, o, boot_id);
+	if ((rc = init_banks(&ml.st, o, boot_id, err)) != VIGIL_OK)
+		return rc;
 	old = ml.st;
 	rc = load_state(&old, err);
 	snprintf(stamp, sizeof(stamp), "old-%lld", (long long)time(NULL));
@@ -477,10 +636,21 @@ int mlog_open(const struct vigild_mlog_opts *o, struct vigil_error *err)
 		archive(stamp);
 	} else if (rc == VIGIL_OK && !o->reset) {
 		ml.st = old;
-		if ((rc = resume(&ml.st, err)) == VIGIL_OK)
-			return 0;
-		close_lists();
-		return refuse(err, rc);
+		if ((rc = resume(&ml.st, err)) != VIGIL_OK) {
+			close_lists();
+			return refuse(err, rc);
+		}
+		rc = check_tpm(&ml.st, err);
+		if (rc == VIGIL_ERR_MISMATCH && roll_forward(&ml.st))
+			rc = VIGIL_OK;
+		if (rc == VIGIL_OK)
+			rc = cut_uncommitted(ml.st.bytes, err);
+		/* pcrs-BANK files of a commit that stopped half-way are rewritten. */
+		if (rc == VIGIL_OK)
+			rc = commit(&ml.st, err);
+		if (rc != VIGIL_OK)
+			close_lists();
+		return rc;
 	} else if (rc == VIGIL_ERR_NO_DATA && !o->reset && orphan_list(err)) {
 		return refuse(err, VIGIL_ERR_INVALID);
 	} else if (rc != VIGIL_ERR_NO_DATA && !o->reset) {
@@ -488,7 +658,7 @@ int mlog_open(const struct vigild_mlog_opts *o, struct vigil_error *err)
 	} else if (o->reset) {
 		archive(stamp);
 	}
-	if ((rc = start_fresh(err)) != VIGIL_OK)
+	if ((rc = check_tpm(&ml.st, err)) != VIGIL_OK || (rc = start_fresh(err)) != VIGIL_OK)
 		return rc;
 	return 1;
 }
@@ -507,35 +677,40 @@ static int ensure_buf(size_t len, struct vigil_error *err)
 	return VIGIL_OK;
 }
 
-static int bank_digest(const struct vigil_mlist_entry *e, const struct bank *b, uint8_t *out,
-		       struct vigil_error *err)
+/* What a bank is extended with: the same bytes go to the software PCR and the TPM. */
+static int bank_digest(const struct vigil_mlist_entry *e, const struct bank *b,
+		       struct vigil_digest *d, struct vigil_error *err)
 {
-	struct vigil_digest d;
-	int rc;
-
 	if (e->violation) {
-		memset(out, 0xff, b->len); /* the kernel extends violations with all ones */
+		d->algo = b->algo;
+		d->len = b->len;
+		memset(d->bytes, 0xff, b->len); /* the kernel extends violations with all ones */
 		return VIGIL_OK;
 	}
-	if ((rc = vigil_mlist_template_digest(e, b->algo, &d, err)) != VIGIL_OK)
-		return rc;
-	memcpy(out, d.bytes, b->len);
-	return VIGIL_OK;
+	return vigil_mlist_template_digest(e, b->algo, d, err);
 }
 
-static int extend(struct state *s, const struct vigil_mlist_entry *e, struct vigil_error *err)
+/* Extends the software PCRs; digests[b] gets what bank b was extended with. */
+static int extend(struct state *s, const struct vigil_mlist_entry *e,
+		  struct vigil_digest digests[VIGIL_MAX_BANKS], struct vigil_error *err)
 {
-	uint8_t digest[VIGIL_MAX_DIGEST], both[2 * VIGIL_MAX_DIGEST];
+	uint8_t both[2 * VIGIL_MAX_DIGEST];
 	struct vigil_digest out;
 	int rc;
 
+	if (e->pcr >= VIGIL_PCR_COUNT)
+		return vd_fail(err, VIGIL_ERR_INVALID, "PCR %u: there are %d", e->pcr,
+			       VIGIL_PCR_COUNT);
 	for (unsigned b = 0; b < s->nbanks; b++) {
 		struct bank *bk = &s->banks[b];
 
-		if ((rc = bank_digest(e, bk, digest, err)) != VIGIL_OK)
+		if ((rc = bank_digest(e, bk, &digests[b], err)) != VIGIL_OK)
 			return rc;
+		if (digests[b].len != bk->len)
+			return vd_fail(err, VIGIL_ERR_INVALID, "%s template digest of %zu bytes",
+				       vigil_hash_by_id(bk->algo)->name, digests[b].len);
 		memcpy(both, bk->pcr[e->pcr], bk->len);
-		memcpy(both + bk->len, digest, bk->len);
+		memcpy(both + bk->len, digests[b].bytes, bk->len);
 		if ((rc = vigil_hash_buf(bk->algo, both, 2 * bk->len, &out, err)) != VIGIL_OK)
 			return rc;
 		memcpy(bk->pcr[e->pcr], out.bytes, bk->len);
@@ -561,14 +736,12 @@ static int encode(const struct vigil_mlist_record *rec, size_t *len, struct vigi
 	return rc < 0 ? rc : vd_fail(err, VIGIL_ERR_INVALID, "an encoded entry does not decode");
 }
 
-static int write_entry(const struct vigil_mlist_entry *e, size_t len, struct vigil_error *err)
+static int write_ascii(const struct vigil_mlist_entry *e, struct vigil_error *err)
 {
 	char *line;
 	size_t cap = vigil_mlist_ascii_size(e), n = 0;
 	int rc;
 
-	if (write_all(ml.bin_fd, ml.buf, len) != 0)
-		return vd_fail_errno(err, VIGIL_ERR_IO, "cannot append to %s/%s", ml.dir, BIN_NAME);
 	line = malloc(cap);
 	if (!line)
 		return vd_fail(err, VIGIL_ERR_NOMEM, "out of memory for an ascii line");
@@ -579,6 +752,64 @@ static int write_entry(const struct vigil_mlist_entry *e, size_t len, struct vig
 	if (rc == VIGIL_OK)
 		ml.ascii_bytes += n;
 	return rc;
+}
+
+static int write_entry(const struct vigil_mlist_entry *e, size_t len, struct vigil_error *err)
+{
+	if (write_all(ml.bin_fd, ml.buf, len) != 0)
+		return vd_fail_errno(err, VIGIL_ERR_IO, "cannot append to %s/%s", ml.dir, BIN_NAME);
+	return write_ascii(e, err);
+}
+
+/* The entry written after the committed ones, as a list's first entry; 1 when complete. */
+static int next_uncommitted(const struct state *s, struct vigil_mlist_reader **r,
+			    struct vigil_mlist_entry *e, struct vigil_error *err)
+{
+	struct stat st;
+	size_t len;
+
+	if (fstat(ml.bin_fd, &st) != 0 || (uint64_t)st.st_size <= s->bytes)
+		return 0;
+	len = (uint64_t)st.st_size - s->bytes > VIGIL_MLIST_ENTRY_MAX + 4096u
+	      ? VIGIL_MLIST_ENTRY_MAX + 4096u : (size_t)((uint64_t)st.st_size - s->bytes);
+	if (ensure_buf(len, err) != VIGIL_OK ||
+	    pread(ml.bin_fd, ml.buf, len, (off_t)s->bytes) != (ssize_t)len ||
+	    vigil_mlist_reader_mem(ml.buf, len, LIST_ALGO, 0, r, err) != VIGIL_OK)
+		return 0;
+	return vigil_mlist_next(*r, e, err);
+}
+
+/*
+ * A stop between a TPM extend and its commit leaves the TPM one entry
+ * ahead, that entry written after the committed ones: when the TPM agrees
+ * with the list plus that entry (its stored template digest checked too),
+ * commit it.  True when it did.
+ */
+static bool roll_forward(struct state *s)
+{
+	struct vigil_digest digests[VIGIL_MAX_BANKS], sha1;
+	struct vigil_error err = { 0 };
+	struct vigil_mlist_reader *r = NULL;
+	struct vigil_mlist_entry e;
+	struct state next = *s;
+	bool ok = false;
+
+	if (tpm_enabled() && next_uncommitted(s, &r, &e, &err) == 1 &&
+	    (e.violation || (vigil_mlist_template_digest(&e, LIST_ALGO, &sha1, &err) == VIGIL_OK &&
+			     sha1.len == e.digest_len && !memcmp(sha1.bytes, e.digest, sha1.len))) &&
+	    extend(&next, &e, digests, &err) == VIGIL_OK) {
+		next.entries++;
+		next.bytes += e.size;
+		ok = check_tpm(&next, &err) == VIGIL_OK && write_ascii(&e, &err) == VIGIL_OK &&
+		     commit(&next, &err) == VIGIL_OK;
+	}
+	vigil_mlist_reader_free(r);
+	if (ok) {
+		vlog(VLOG_WARN, "vigild: %s/%s: entry %" PRIu64 " was in the TPM but not committed "
+		     "(vigild stopped in between): committed it now", ml.dir, BIN_NAME, s->entries);
+		*s = next;
+	}
+	return ok;
 }
 
 /* Puts the files and PCRs back as they were before a failed append. */
@@ -595,10 +826,23 @@ static void roll_back(const struct state *before, uint64_t ascii_bytes)
 static void count_extends(const struct vigil_mlist_entry *e)
 {
 	metrics_set(M_MEASUREMENTS, ml.st.entries);
-	if (e->pcr == VIGILD_DEFAULT_PCR)
+	if (e->pcr == ml.pcr)
 		metrics_inc(M_PCR10_EXTENDS);
 	if (e->violation)
 		metrics_inc(M_VIOLATIONS);
+}
+
+/* Software PCRs and the TPM: after this the entry cannot be taken back. */
+static int extend_all(const struct vigil_mlist_entry *e, struct vigil_error *err)
+{
+	struct vigil_digest digests[VIGIL_MAX_BANKS];
+	int rc;
+
+	if ((rc = extend(&ml.st, e, digests, err)) != VIGIL_OK)
+		return rc;
+	if (tpm_enabled())
+		return tpm_extend(e->pcr, digests, ml.st.nbanks, err);
+	return VIGIL_OK;
 }
 
 int mlog_append(const struct vigil_mlist_record *rec, struct vigil_error *err)
@@ -614,19 +858,26 @@ int mlog_append(const struct vigil_mlist_record *rec, struct vigil_error *err)
 	before = ml.st;
 	ascii_before = ml.ascii_bytes;
 	rc = encode(rec, &len, &e, &r, err);
-	if (rc == VIGIL_OK && (rc = write_entry(&e, len, err)) == VIGIL_OK &&
-	    (rc = extend(&ml.st, &e, err)) == VIGIL_OK) {
+	if (rc == VIGIL_OK && (rc = write_entry(&e, len, err)) == VIGIL_OK)
+		rc = extend_all(&e, err);
+	if (rc == VIGIL_OK) {
 		ml.st.entries++;
 		ml.st.bytes += len;
 		rc = commit(&ml.st, err);
 	}
-	if (rc != VIGIL_OK)
+	/* Once the TPM has it, the entry stays even if the commit failed (the next retries). */
+	if (rc != VIGIL_OK && !(tpm_enabled() && ml.st.entries > before.entries))
 		roll_back(&before, ascii_before);
 	else
 		count_extends(&e);
 	vigil_mlist_reader_free(r);
 	pthread_mutex_unlock(&ml.lock);
 	return rc;
+}
+
+unsigned mlog_pcr(void)
+{
+	return ml.pcr;
 }
 
 uint64_t mlog_count(void)

@@ -7,6 +7,7 @@
  * error deny; in the other modes they are recorded and allowed.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/fanotify.h>
@@ -20,6 +21,8 @@ static struct vigild_settings S;
 void process_init(const struct vigild_settings *s)
 {
 	S = *s;
+	/* A writer breaking a lease of violations_open_for_write() would send one. */
+	signal(SIGIO, SIG_IGN);
 }
 
 /* What one event needs, once the policy and the cache have spoken. */
@@ -58,6 +61,17 @@ static bool cacheable(const struct work *w)
 					   !w->r->needs_mask[f]);
 }
 
+/*
+ * May the kernel stop asking about this inode's event?  Only when the
+ * decision would not change, and for events that also stand for a
+ * mapping (the loader's opens, data accesses before an exec mapping)
+ * only when MMAP_CHECK is settled for the file too.
+ */
+static bool may_ignore(const struct work *w, bool mmap_settled)
+{
+	return cacheable(w) && mmap_settled;
+}
+
 static void internal_error(struct work *w, const struct vigil_error *err)
 {
 	metrics_inc(M_INTERNAL_ERRORS);
@@ -71,11 +85,12 @@ static void plan(struct work *w)
 	const struct vigild_iint *e = w->e;
 	int f = w->ev.vfunc;
 
-	w->pcr = w->res.pcr >= 0 ? w->res.pcr : VIGILD_DEFAULT_PCR;
+	w->pcr = w->res.pcr >= 0 ? w->res.pcr : (int)mlog_pcr();
 	w->require_sig = w->res.opts & VIGIL_OPT_SIG_REQUIRED;
 	w->need_measure = (actions & VIGIL_POLICY_MEASURE) && !(e->measured_pcrs & (1u << w->pcr));
 	w->need_appraise = (actions & VIGIL_POLICY_APPRAISE) &&
-			   !(e->appraised[f].done && e->appraised[f].require_sig == w->require_sig);
+			   !(e->appraised[f].done && e->appraised[f].require_sig == w->require_sig &&
+			     e->appraised[f].generation == w->r->generation);
 	w->need_audit = (actions & VIGIL_POLICY_AUDIT) && !e->audited;
 }
 
@@ -140,6 +155,7 @@ static void appraise(struct work *w)
 		w->app_fresh = true;
 	}
 	c->done = true;
+	c->generation = w->r->generation;
 	c->require_sig = w->require_sig;
 	c->code = w->app.code;
 	c->cause = w->app.cause;
@@ -217,25 +233,105 @@ static bool same_stamp(const struct vigild_stamp *a, const struct vigild_stamp *
 	return a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns && a->size == b->size;
 }
 
-/* Adds the ignore mark; takes it back if the file changed since it was hashed. */
-static void ignore_if_unchanged(struct work *w, const struct vigild_stamp *hashed)
+/*
+ * Adds the ignore mark for a decision made with w->r.  A reload flushes
+ * every ignore mark after installing new rules, so one added with the old
+ * rules after that flush is taken back here.
+ */
+static void ignore_unless_stale(struct work *w, uint64_t mask)
+{
+	if (fan_ignore_add(w->ev.fd, mask) && rules_generation() != w->r->generation)
+		fan_ignore_remove(w->ev.fd, mask);
+}
+
+/*
+ * Adds the ignore mark; takes it back if the file changed (data, owner,
+ * xattrs: ctime) since the decision looked at it.
+ */
+static void ignore_if_unchanged(struct work *w, uint64_t mask, const struct vigild_stamp *seen)
 {
 	struct stat now;
 	struct vigild_stamp cur;
 
-	if (!fan_ignore_add(w->ev.fd, w->ev.fan_mask))
-		return;
+	ignore_unless_stale(w, mask);
 	if (fstat(w->ev.fd, &now) == 0) {
 		cur = stamp_of(&now);
-		if (same_stamp(&cur, hashed))
+		if (same_stamp(&cur, seen))
 			return;
-		vlog(VLOG_DEBUG, "vigild: %s changed while it was measured: not cached",
+		vlog(VLOG_DEBUG, "vigild: %s changed while it was decided: not cached",
 		     w->ev.path);
 	}
-	fan_ignore_remove(w->ev.fd, w->ev.fan_mask);
+	fan_ignore_remove(w->ev.fd, mask);
 }
 
-static bool decide_cached(struct work *w)
+/* The same, for a decision made on the event's first look at the file. */
+static void ignore_if_unchanged_since_event(struct work *w, uint64_t mask)
+{
+	struct vigild_stamp seen = stamp_of(&w->ev.st);
+
+	ignore_if_unchanged(w, mask, &seen);
+}
+
+static bool writing(const struct vigild_event *ev)
+{
+	return ev->mask & (VIGIL_MAY_WRITE | VIGIL_MAY_APPEND);
+}
+
+/* The kernel looks for violations on FILE_CHECK and MMAP_CHECK when any rule measures. */
+static bool violation_check(const struct work *w)
+{
+	const unsigned *a = w->r->actions;
+
+	return (w->ev.vfunc == VFUNC_FILE || w->ev.vfunc == VFUNC_MMAP) &&
+	       ((a[VFUNC_BPRM] | a[VFUNC_FILE] | a[VFUNC_MMAP]) & VIGIL_POLICY_MEASURE);
+}
+
+/* Records a violation entry; false when the list could not take it. */
+static bool violation(struct work *w, const char *cause)
+{
+	struct vigil_error err = { 0 };
+
+	vlog(VLOG_WARN, "vigild: ima: invalid_pcr: %s cause=%s func=%s pid=%d comm=%s", w->ev.path,
+	     cause, vigil_policy_func_name(w->ev.func), (int)w->ev.tid, hooks_comm(&w->ev));
+	if (measure_violation(w->ev.path, S.template_name, S.hash_algo, &err) == VIGIL_OK)
+		return true;
+	internal_error(w, &err);
+	return false;
+}
+
+/* ToMToU: a file measured for reading, open for reading now, is opened for writing. */
+static bool check_tomtou(struct work *w)
+{
+	if (!violation_check(w) || !writing(&w->ev) ||
+	    !cache_must_measure(w->ev.st.st_dev, w->ev.st.st_ino) ||
+	    !violations_has_readers(w->ev.st.st_dev, w->ev.st.st_ino))
+		return true;
+	return violation(w, "ToMToU");
+}
+
+/* open_writers: a file to be measured for reading is open for writing elsewhere. */
+static bool check_open_writers(struct work *w)
+{
+	if (!violation_check(w) || writing(&w->ev) || !(w->res.actions & VIGIL_POLICY_MEASURE))
+		return true;
+	w->e->must_measure = true;
+	if (!violations_open_for_write(w->ev.fd))
+		return true;
+	return violation(w, "open_writers");
+}
+
+/*
+ * A file measured at FILE_CHECK must keep reaching vigild on every open:
+ * an ignore mark would hide the opens for writing (ToMToU) and for
+ * reading (open_writers) that the kernel records as violations.
+ */
+static bool opens_needed_for_violations(const struct work *w)
+{
+	return violation_check(w) && w->ev.vfunc == VFUNC_FILE &&
+	       (w->res.actions & VIGIL_POLICY_MEASURE);
+}
+
+static bool decide_cached(struct work *w, bool mmap_settled)
 {
 	struct vigil_error err = { 0 };
 	struct vigild_stamp st = stamp_of(&w->ev.st);
@@ -248,6 +344,10 @@ static bool decide_cached(struct work *w)
 		return S.mode != MODE_ENFORCE;
 	}
 	plan(w);
+	if (!check_open_writers(w)) {
+		cache_release(w->e, &st);
+		return S.mode != MODE_ENFORCE;
+	}
 	ok = run(w, &err);
 	st = stamp_after(w);
 	denied = ok && (w->res.actions & VIGIL_POLICY_APPRAISE) && w->app.code != VIGIL_OK &&
@@ -259,8 +359,8 @@ static bool decide_cached(struct work *w)
 	 * answer).  A write between hashing and the mark would not clear it,
 	 * so look again once the mark is on.
 	 */
-	if (ok && !denied && cacheable(w))
-		ignore_if_unchanged(w, &st);
+	if (ok && !denied && may_ignore(w, mmap_settled) && !opens_needed_for_violations(w))
+		ignore_if_unchanged(w, w->ev.fan_mask, &st);
 	cache_release(w->e, &st);
 	if (!ok) {
 		internal_error(w, &err);
@@ -271,29 +371,128 @@ static bool decide_cached(struct work *w)
 	return !denied;
 }
 
-static bool decide(struct work *w, uint64_t fan_mask)
+static void match(struct work *w)
 {
 	const unsigned want = VIGIL_POLICY_MEASURE | VIGIL_POLICY_APPRAISE | VIGIL_POLICY_AUDIT;
 	struct vigil_policy_access a;
+
+	hooks_access(&w->ev, w->r, &a);
+	vigil_policy_match(w->r->policy, &a, want, &w->res);
+	if (S.mode == MODE_OFF)
+		w->res.actions &= ~VIGIL_POLICY_APPRAISE;
+}
+
+static void as_exec_mapping(struct vigild_event *ev)
+{
+	ev->func = VIGIL_FUNC_MMAP_CHECK;
+	ev->vfunc = VFUNC_MMAP;
+	ev->mask = VIGIL_MAY_EXEC;
+}
+
+/* Would an exec mapping of this file need anything?  Subject-dependent rules: maybe. */
+static bool mmap_has_work(struct work *w)
+{
+	static const int funcs[] = { VIGIL_FUNC_MMAP_CHECK_REQPROT, VIGIL_FUNC_MMAP_CHECK };
+	struct vigild_event saved = w->ev;
+	struct vigil_policy_result res = w->res;
+	bool work = false;
+
+	if (w->r->needs_subject[VFUNC_MMAP])
+		return true;
+	as_exec_mapping(&w->ev);
+	for (size_t i = 0; i < 2 && !work; i++) {
+		w->ev.func = funcs[i];
+		match(w);
+		work = w->res.actions != 0;
+	}
+	w->ev = saved;
+	w->res = res;
+	return work;
+}
+
+/* Between two decisions on one event: nothing of the first carries over. */
+static void reset_decision(struct work *w)
+{
+	memset(&w->res, 0, sizeof(w->res));
+	memset(&w->app, 0, sizeof(w->app));
+	w->app_fresh = false;
+}
+
+/* A read or a non-exec mapping: the kernel calls no IMA hook for it. */
+static bool decide_data_access(struct work *w)
+{
+	if (!mmap_has_work(w))
+		ignore_if_unchanged_since_event(w, FAN_PRE_ACCESS);
+	return true;
+}
+
+static bool decide_one(struct work *w, bool mmap_settled);
+
+/*
+ * The kernel checks a user's exec mapping twice: MMAP_CHECK_REQPROT with
+ * the requested protection, then MMAP_CHECK with the one applied.
+ */
+static bool decide_func(struct work *w, bool mmap_settled)
+{
+	if (w->ev.vfunc != VFUNC_MMAP)
+		return decide_one(w, mmap_settled);
+	w->ev.func = VIGIL_FUNC_MMAP_CHECK_REQPROT;
+	if (!decide_one(w, false))
+		return false;
+	reset_decision(w);
+	w->ev.func = VIGIL_FUNC_MMAP_CHECK;
+	return decide_one(w, mmap_settled);
+}
+
+/* One func's decision on the event; ignore marks only when allowed. */
+static bool decide_one(struct work *w, bool mmap_settled)
+{
+	match(w);
+	if (!(w->res.actions & (VIGIL_POLICY_MEASURE | VIGIL_POLICY_APPRAISE | VIGIL_POLICY_AUDIT))) {
+		/* Nothing to do for this file: let the kernel stop asking. */
+		if (may_ignore(w, mmap_settled))
+			ignore_if_unchanged_since_event(w, w->ev.fan_mask);
+		return true;
+	}
+	return decide_cached(w, mmap_settled);
+}
+
+/*
+ * The loader opening a shared object: FILE_CHECK for the open, then
+ * MMAP_CHECK for the mapping to come.  The ignore mark, added after the
+ * second, also skips later FILE_CHECKs: only when the first was cacheable.
+ */
+static bool decide_loader_open(struct work *w)
+{
+	bool file_cacheable = cacheable(w);
+
+	if (!decide_func(w, false))
+		return false;
+	as_exec_mapping(&w->ev);
+	reset_decision(w);
+	return decide_func(w, file_cacheable);
+}
+
+static bool decide(struct work *w, uint64_t fan_mask)
+{
 	struct vigil_error err = { 0 };
 
 	if (hooks_classify(&w->ev, fan_mask, w->r, &err) != VIGIL_OK) {
 		internal_error(w, &err);
 		return S.mode != MODE_ENFORCE;
 	}
-	if (w->ev.exec_companion || !S_ISREG(w->ev.st.st_mode))
+	if (!S_ISREG(w->ev.st.st_mode))
 		return true;
-	hooks_access(&w->ev, w->r, &a);
-	vigil_policy_match(w->r->policy, &a, want, &w->res);
-	if (S.mode == MODE_OFF)
-		w->res.actions &= ~VIGIL_POLICY_APPRAISE;
-	if (!(w->res.actions & want)) {
-		/* Nothing to do for this file: let the kernel stop asking. */
-		if (cacheable(w))
-			fan_ignore_add(w->ev.fd, w->ev.fan_mask);
-		return true;
-	}
-	return decide_cached(w);
+	if (w->ev.data_access)
+		return decide_data_access(w);
+	if (!check_tomtou(w) && S.mode == MODE_ENFORCE)
+		return false;
+	if (w->ev.loader_map)
+		return decide_loader_open(w);
+	/* On a loader-fallback mark, an ignored open would hide the loader's later opens. */
+	if (w->ev.func == VIGIL_FUNC_FILE_CHECK && w->ev.fs->mmap_via == MMAP_VIA_LOADER)
+		return decide_func(w, !mmap_has_work(w));
+	return decide_func(w, true);
 }
 
 void process_event(const struct vigild_job *job)
@@ -321,5 +520,5 @@ void process_event(const struct vigild_job *job)
  */
 void process_close_write(int fd)
 {
-	fan_ignore_remove(fd, FAN_OPEN_EXEC_PERM | FAN_OPEN_PERM);
+	fan_ignore_remove(fd, VIGILD_PERM_EVENTS);
 }

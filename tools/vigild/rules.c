@@ -154,19 +154,14 @@ static int load_hmac_key(const char *path, struct vigild_rules *r, struct vigil_
 	return VIGIL_OK;
 }
 
-/* Whether rule i can decide an access of func (no func= matches every func). */
-static bool rule_reaches(const struct vigil_policy_rule *rule, int func)
+/* Whether a rule can decide an event of vfunc (no func= matches every func). */
+static bool rule_reaches(const struct vigil_policy_rule *rule, int vfunc)
 {
-	return !(rule->conds & VIGIL_COND_FUNC) || rule->func == func;
+	return !(rule->conds & VIGIL_COND_FUNC) || vfunc_of(rule->func) == vfunc;
 }
 
 static void analyse(struct vigild_rules *r)
 {
-	static const int funcs[VFUNC_COUNT] = {
-		[VFUNC_BPRM] = VIGIL_FUNC_BPRM_CHECK,
-		[VFUNC_FILE] = VIGIL_FUNC_FILE_CHECK,
-		[VFUNC_MMAP] = VIGIL_FUNC_MMAP_CHECK,
-	};
 	const unsigned subject = VIGIL_COND_UID | VIGIL_COND_EUID | VIGIL_COND_GID |
 				 VIGIL_COND_EGID;
 	const unsigned does = VIGIL_POLICY_MEASURE | VIGIL_POLICY_APPRAISE | VIGIL_POLICY_AUDIT;
@@ -175,7 +170,7 @@ static void analyse(struct vigild_rules *r)
 		const struct vigil_policy_rule *rule = vigil_policy_rule(r->policy, i);
 
 		for (int f = 0; f < VFUNC_COUNT; f++) {
-			if (!rule_reaches(rule, funcs[f]))
+			if (!rule_reaches(rule, f))
 				continue;
 			/* LSM labels never match here (no LSM data), so they add no dependence. */
 			if (rule->conds & subject)
@@ -230,6 +225,8 @@ void rules_put(struct vigild_rules *r)
 		rules_free(r);
 }
 
+static atomic_uint generation;
+
 void rules_install(struct vigild_rules *r)
 {
 	struct vigild_rules *old;
@@ -237,6 +234,13 @@ void rules_install(struct vigild_rules *r)
 	pthread_mutex_lock(&current_lock);
 	old = current;
 	current = r;
+	if (r)
+		r->generation = atomic_fetch_add(&generation, 1) + 1;
 	pthread_mutex_unlock(&current_lock);
 	rules_put(old);
+}
+
+unsigned rules_generation(void)
+{
+	return atomic_load(&generation);
 }

@@ -50,6 +50,7 @@ static void *worker(void *arg)
 	struct vigild_job job;
 
 	(void)arg;
+	pthread_setname_np(pthread_self(), "vigild-worker"); /* for top -H, and tests */
 	fan_register_self(gettid());
 	pthread_mutex_lock(&q.lock);
 	q.nready++;
@@ -57,6 +58,8 @@ static void *worker(void *arg)
 	pthread_mutex_unlock(&q.lock);
 	while (take(&job))
 		process_event(&job);
+	/* The kernel may give this thread id to another process's thread. */
+	fan_unregister_self(gettid());
 	return NULL;
 }
 
@@ -107,4 +110,13 @@ void workers_stop(void)
 	q.nthreads = 0;
 	free(q.ring);
 	q.ring = NULL;
+}
+
+void workers_stats(unsigned *depth, unsigned *capacity, unsigned *nworkers)
+{
+	pthread_mutex_lock(&q.lock);
+	*depth = q.count;
+	*capacity = q.cap;
+	*nworkers = q.nthreads;
+	pthread_mutex_unlock(&q.lock);
 }
