@@ -92,6 +92,9 @@ echo "$out"
 step "what vigild logged (the kernel's wording)"
 grep 'appraisal error' vigild.log || die "no appraisal error logged"
 
+step "ask the running vigild (its control socket)"
+run "$vigil" status --socket run/control
+
 step "the measurement list (kernel format, ascii view)"
 run "$vigil" log show --ascii run/binary_runtime_measurements
 
