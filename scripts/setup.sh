@@ -18,6 +18,11 @@ done
 
 if [ "${#missing[@]}" -eq 0 ]; then
 	echo "setup: all ${#packages[@]} packages present"
+	# The kernel suite fetches Debian's kernel package with apt-get download.
+	if ! apt-cache show linux-image-amd64 >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+		echo "setup: no package lists: apt-get update (for the kernel suite)"
+		apt-get update -qq || echo "setup: apt-get update failed; the kernel suite will skip"
+	fi
 	exit 0
 fi
 
